@@ -1,0 +1,93 @@
+import {
+  ChangeMessageVisibilityCommand,
+  type MessageAttributeValue,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { QueueError } from '#functions/errors.ts';
+
+/** Why and how a message left for the DLQ; sent as message attributes beside the original body. */
+export interface DlqAttributes {
+  readonly failureReason: string;
+  readonly lastStatus?: number;
+  readonly attempts: number;
+  readonly firstSentAt: string;
+  readonly secretId?: string;
+  readonly origin?: string;
+}
+
+export interface BatchEntry {
+  readonly id: string;
+  readonly body: string;
+}
+
+/** Queue operations the worker needs. Throws QueueError on failure. */
+export interface QueuePort {
+  changeVisibility(receiptHandle: string, seconds: number): Promise<void>;
+  sendToDlq(body: string, attributes: DlqAttributes): Promise<void>;
+  /** Sends up to 10 entries; returns the ids of the entries that failed. */
+  sendBatch(entries: readonly BatchEntry[]): Promise<string[]>;
+}
+
+export interface QueueAdapterOptions {
+  readonly client: Pick<SQSClient, 'send'>;
+  readonly queueUrl: string;
+  readonly dlqUrl: string;
+}
+
+const text = (value: string): MessageAttributeValue => ({ DataType: 'String', StringValue: value.slice(0, 1024) });
+const num = (value: number): MessageAttributeValue => ({ DataType: 'Number', StringValue: String(value) });
+
+export function toMessageAttributes(attributes: DlqAttributes): Record<string, MessageAttributeValue> {
+  return {
+    failureReason: text(attributes.failureReason),
+    lastStatus: attributes.lastStatus === undefined ? text('none') : num(attributes.lastStatus),
+    attempts: num(attributes.attempts),
+    firstSentAt: text(attributes.firstSentAt),
+    ...(attributes.secretId ? { secretId: text(attributes.secretId) } : {}),
+    ...(attributes.origin ? { origin: text(attributes.origin) } : {}),
+  };
+}
+
+export function createQueueAdapter({ client, queueUrl, dlqUrl }: QueueAdapterOptions): QueuePort {
+  async function send<T>(what: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (cause) {
+      throw new QueueError(`expected ${what} to succeed, received ${(cause as Error)?.name ?? 'an error'}`, { cause });
+    }
+  }
+  return {
+    changeVisibility: (receiptHandle, seconds) =>
+      send('ChangeMessageVisibility', async () => {
+        await client.send(
+          new ChangeMessageVisibilityCommand({
+            QueueUrl: queueUrl,
+            ReceiptHandle: receiptHandle,
+            VisibilityTimeout: seconds,
+          }),
+        );
+      }),
+    sendToDlq: (body, attributes) =>
+      send('SendMessage to the DLQ', async () => {
+        await client.send(
+          new SendMessageCommand({
+            QueueUrl: dlqUrl,
+            MessageBody: body,
+            MessageAttributes: toMessageAttributes(attributes),
+          }),
+        );
+      }),
+    sendBatch: (entries) =>
+      send('SendMessageBatch', async () => {
+        const output = await client.send(
+          new SendMessageBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: entries.map((entry) => ({ Id: entry.id, MessageBody: entry.body })),
+          }),
+        );
+        return (output.Failed ?? []).map((failure) => failure.Id ?? '');
+      }),
+  };
+}

@@ -1,0 +1,155 @@
+import { SECRET_ID_PATTERN } from '#core/schema.ts';
+import { ConfigError } from '#functions/errors.ts';
+
+/** Every default in one place. The CDK construct and the README table are built from these. */
+export const DEFAULTS = {
+  apiKeySecretField: 'apiKey',
+  apiKeyTtlSeconds: 300,
+  baseUrl: 'https://api.elevenlabs.io',
+  requestTimeoutMs: 10_000,
+  concurrency: 5,
+  horizonHours: 72,
+  protectedSecretIds: [] as readonly string[],
+  dryRun: false,
+  lookupHolders: true,
+  deadlineMarginMs: 10_000,
+  maxQuickRetries: 2,
+  inUseBaseSeconds: 30,
+  inUseCapSeconds: 11 * 60 * 60 + 30 * 60,
+  retryBaseSeconds: 30,
+  retryCapSeconds: 15 * 60,
+} as const;
+
+/** The horizon plus the longest deferral must stay inside the 14-day SQS retention. */
+export const MAX_HORIZON_HOURS = 14 * 24 - 24;
+
+export const REGIONAL_BASE_URLS = [
+  'https://api.elevenlabs.io',
+  'https://api.us.elevenlabs.io',
+  'https://api.eu.residency.elevenlabs.io',
+  'https://api.in.residency.elevenlabs.io',
+  'https://api.sg.residency.elevenlabs.io',
+] as const;
+
+export interface WorkerConfig {
+  readonly apiKeySecretId: string;
+  readonly apiKeySecretField: string;
+  readonly apiKeyTtlMs: number;
+  readonly baseUrl: string;
+  readonly queueUrl: string;
+  readonly dlqUrl: string;
+  readonly requestTimeoutMs: number;
+  readonly concurrency: number;
+  readonly horizonMs: number;
+  readonly protectedSecretIds: ReadonlySet<string>;
+  readonly dryRun: boolean;
+  readonly lookupHolders: boolean;
+  readonly deadlineMarginMs: number;
+  readonly maxQuickRetries: number;
+  readonly inUseBaseSeconds: number;
+  readonly inUseCapSeconds: number;
+  readonly retryBaseSeconds: number;
+  readonly retryCapSeconds: number;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Typed readers that name the variable, the bad value and what is allowed. */
+export function envReader(env: Env) {
+  const raw = (name: string) => {
+    const value = env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  };
+  return {
+    required(name: string, allowed: string): string {
+      const value = raw(name);
+      if (value === undefined) throw new ConfigError(`${name} is required (${allowed}), received nothing`);
+      return value;
+    },
+    string(name: string, fallback: string): string {
+      return raw(name) ?? fallback;
+    },
+    int(name: string, fallback: number, min: number, max: number): number {
+      const value = raw(name);
+      if (value === undefined) return fallback;
+      const parsed = Number(value);
+      if (!/^-?\d+$/.test(value) || parsed < min || parsed > max) {
+        throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, received "${value}"`);
+      }
+      return parsed;
+    },
+    bool(name: string, fallback: boolean): boolean {
+      const value = raw(name);
+      if (value === undefined) return fallback;
+      if (value === 'true') return true;
+      if (value === 'false') return false;
+      throw new ConfigError(`${name} must be "true" or "false", received "${value}"`);
+    },
+    list(name: string, check?: (item: string) => string | undefined): string[] {
+      const value = raw(name);
+      if (value === undefined) return [];
+      const items = value
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean);
+      for (const item of items) {
+        const problem = check?.(item);
+        if (problem) throw new ConfigError(`${name} has an invalid entry "${item}": ${problem}`);
+      }
+      return items;
+    },
+    url(name: string, fallback: string): string {
+      const value = raw(name) ?? fallback;
+      const problem = baseUrlProblem(value);
+      if (problem) throw new ConfigError(`${name} ${problem}, received "${value}"`);
+      return value.replace(/\/+$/, '');
+    },
+  };
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** https only, except plain http on loopback (tests, sandbox). No path, query or credentials. */
+export function baseUrlProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'must be an absolute URL such as https://api.elevenlabs.io';
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
+    return 'must use https (http is allowed only on loopback)';
+  }
+  if (url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) {
+    return 'must be a bare origin without path, query or credentials';
+  }
+  return undefined;
+}
+
+const secretIdCheck = (item: string) =>
+  SECRET_ID_PATTERN.test(item) ? undefined : 'expected 1-128 letters, digits, "_" or "-"';
+
+/** Reads the worker's environment once, at cold start. */
+export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
+  const read = envReader(env);
+  return {
+    apiKeySecretId: read.required('API_KEY_SECRET_ID', 'the Secrets Manager name or ARN of the ElevenLabs API key'),
+    apiKeySecretField: read.string('API_KEY_SECRET_FIELD', DEFAULTS.apiKeySecretField),
+    apiKeyTtlMs: read.int('API_KEY_TTL_SECONDS', DEFAULTS.apiKeyTtlSeconds, 0, 86_400) * 1000,
+    baseUrl: read.url('ELEVENLABS_BASE_URL', DEFAULTS.baseUrl),
+    queueUrl: read.required('QUEUE_URL', 'the URL of the deletion queue'),
+    dlqUrl: read.required('DLQ_URL', 'the URL of the dead-letter queue'),
+    requestTimeoutMs: read.int('REQUEST_TIMEOUT_MS', DEFAULTS.requestTimeoutMs, 100, 120_000),
+    concurrency: read.int('CONCURRENCY', DEFAULTS.concurrency, 1, 50),
+    horizonMs: read.int('HORIZON_HOURS', DEFAULTS.horizonHours, 1, MAX_HORIZON_HOURS) * 3_600_000,
+    protectedSecretIds: new Set(read.list('PROTECTED_SECRET_IDS', secretIdCheck)),
+    dryRun: read.bool('DRY_RUN', DEFAULTS.dryRun),
+    lookupHolders: read.bool('LOOKUP_HOLDERS', DEFAULTS.lookupHolders),
+    deadlineMarginMs: read.int('DEADLINE_MARGIN_MS', DEFAULTS.deadlineMarginMs, 1000, 300_000),
+    maxQuickRetries: read.int('MAX_QUICK_RETRIES', DEFAULTS.maxQuickRetries, 0, 5),
+    inUseBaseSeconds: DEFAULTS.inUseBaseSeconds,
+    inUseCapSeconds: DEFAULTS.inUseCapSeconds,
+    retryBaseSeconds: DEFAULTS.retryBaseSeconds,
+    retryCapSeconds: DEFAULTS.retryCapSeconds,
+  };
+}

@@ -1,0 +1,62 @@
+/** Backoff and delay arithmetic. Pure: randomness and time come in as parameters. */
+
+export type Random = () => number;
+
+/** SQS: a message's visibility may not be extended beyond 12 hours from its receipt. */
+export const SQS_MAX_VISIBILITY_SECONDS = 12 * 60 * 60;
+
+/** Full jitter (AWS Architecture Blog): uniform in [0, min(cap, base * 2^attempt)). */
+export function fullJitterMs(attempt: number, baseMs: number, capMs: number, random: Random): number {
+  const ceiling = Math.min(capMs, baseMs * 2 ** attempt);
+  return Math.floor(random() * ceiling);
+}
+
+export interface VisibilityBackoff {
+  /** Delay for the first deferral. */
+  readonly baseSeconds: number;
+  /** Largest delay; kept below the SQS 12 h limit. */
+  readonly capSeconds: number;
+}
+
+/**
+ * Delay before the next receive of a deferred message, driven by `ApproximateReceiveCount`:
+ * base doubling per receive, capped, with "equal jitter" (half fixed, half random) so the delay
+ * still grows. Never exceeds the cap nor the SQS limit minus a safety margin.
+ */
+export function visibilityDelaySeconds(receiveCount: number, backoff: VisibilityBackoff, random: Random): number {
+  const exponent = Math.max(0, receiveCount - 1);
+  const ceiling = Math.min(backoff.capSeconds, backoff.baseSeconds * 2 ** Math.min(exponent, 30));
+  const half = ceiling / 2;
+  const delay = Math.round(half + random() * half);
+  return Math.min(Math.max(delay, 1), backoff.capSeconds, SQS_MAX_VISIBILITY_SECONDS - 15 * 60);
+}
+
+/**
+ * Parses `Retry-After`: delta seconds or an HTTP date. Returns milliseconds, or undefined when the
+ * header is missing or unreadable. Negative values become 0.
+ */
+export function parseRetryAfterMs(header: string | null | undefined, nowMs: number): number | undefined {
+  if (header === null || header === undefined) return undefined;
+  const trimmed = header.trim();
+  if (trimmed === '') return undefined;
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  const date = Date.parse(trimmed);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - nowMs);
+}
+
+/**
+ * How many receives a message may take before the worker's own horizon moves it to the DLQ,
+ * given the slowest-growing retry schedule. Used to size SQS `maxReceiveCount` as a backstop.
+ */
+export function receivesToReachHorizon(horizonSeconds: number, backoff: VisibilityBackoff): number {
+  let elapsed = 0;
+  let receives = 0;
+  while (elapsed < horizonSeconds) {
+    receives += 1;
+    // Equal jitter: the smallest possible delay is half the ceiling.
+    const ceiling = Math.min(backoff.capSeconds, backoff.baseSeconds * 2 ** Math.min(receives - 1, 30));
+    elapsed += Math.max(1, ceiling / 2);
+  }
+  return receives + 1;
+}

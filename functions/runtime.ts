@@ -1,0 +1,50 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { createApiKeyProvider } from '#adapters/api-key.ts';
+import { createElevenLabsClient } from '#adapters/elevenlabs.ts';
+import { createQueueAdapter } from '#adapters/queue.ts';
+import { type LogPort, type MetricsPort, realSleep } from '#core/ports.ts';
+import type { WorkerDeps } from '#core/process-record.ts';
+import type { WorkerConfig } from '#functions/config.ts';
+
+export const SERVICE_NAME = 'convai-secret-janitor';
+export const METRICS_NAMESPACE = 'ConvAISecretJanitor';
+export const USER_AGENT = `${SERVICE_NAME}/0.1.0 (+aws-lambda)`;
+
+/** Shared Powertools instances, created once per container. */
+export const logger = new Logger({ serviceName: SERVICE_NAME });
+export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
+
+/** Powertools Logger behind the core's narrow LogPort. */
+export const logPort: LogPort = {
+  info: (message, extra = {}) => logger.info(message, extra as LogAttributes),
+  warn: (message, extra = {}) => logger.warn(message, extra as LogAttributes),
+  error: (message, extra = {}) => logger.error(message, extra as LogAttributes),
+};
+
+export const metricsPort: MetricsPort = {
+  count: (name, value = 1) => metrics.addMetric(name, MetricUnit.Count, value),
+};
+
+/** Wires the real clients for the worker. Runs once, at cold start. */
+export function createWorkerDeps(config: WorkerConfig): WorkerDeps {
+  const sqs = new SQSClient({});
+  return {
+    api: createElevenLabsClient({ baseUrl: config.baseUrl, userAgent: USER_AGENT }),
+    apiKey: createApiKeyProvider({
+      client: new SecretsManagerClient({}),
+      secretId: config.apiKeySecretId,
+      field: config.apiKeySecretField,
+      ttlMs: config.apiKeyTtlMs,
+    }),
+    queue: createQueueAdapter({ client: sqs, queueUrl: config.queueUrl, dlqUrl: config.dlqUrl }),
+    logger: logPort,
+    metrics: metricsPort,
+    now: Date.now,
+    sleep: realSleep,
+    random: Math.random,
+  };
+}
