@@ -1,0 +1,248 @@
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Grant, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { receivesToReachHorizon } from '#core/backoff.ts';
+import { baseUrlProblem, DEFAULTS, MAX_HORIZON_HOURS } from '#functions/config.ts';
+import { ConfigError } from '#functions/errors.ts';
+import { SECRET_ID_PATTERN } from '#core/schema.ts';
+import { cdkBundling, FUNCTION_ENTRIES } from '#infra/bundling.ts';
+
+export interface SecretJanitorProps {
+  /** The Secrets Manager secret holding the ElevenLabs API key. Its key, if any, gets `kms:Decrypt`. */
+  readonly apiKeySecret: ISecret;
+  /** JSON field holding the key when the SecretString is a JSON object. @default 'apiKey' */
+  readonly apiKeySecretField?: string;
+  /** ElevenLabs API origin; see the README for regional URLs. @default 'https://api.elevenlabs.io' */
+  readonly baseUrl?: string;
+  /** Give up on a request (move it to the DLQ) once it is this old. Whole hours. @default Duration.hours(72) */
+  readonly horizon?: Duration;
+  /** Secret ids that are never deleted; requests for them are refused. @default [] */
+  readonly protectedSecretIds?: readonly string[];
+  /** Log "would delete" and acknowledge, without calling DELETE. @default false */
+  readonly dryRun?: boolean;
+  /** Records processed at once inside one invocation. @default 5 */
+  readonly concurrency?: number;
+  /** Concurrent worker invocations (SQS event source `maxConcurrency`, 2–1000). @default 2 */
+  readonly maxConcurrency?: number;
+  /** Records per invocation. @default 10 */
+  readonly batchSize?: number;
+  /** How long the event source gathers records before invoking. @default Duration.seconds(0) */
+  readonly maxBatchingWindow?: Duration;
+  /** Per-attempt HTTP timeout. @default Duration.seconds(10) */
+  readonly requestTimeout?: Duration;
+  /** On an in-use 422, read the secret once and log what holds it. @default true */
+  readonly lookupHolders?: boolean;
+  /** Worker memory in MB. @default 256 */
+  readonly memorySize?: number;
+  /** Worker timeout. @default Duration.seconds(60) */
+  readonly timeout?: Duration;
+  /** Worker log retention. @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: RetentionDays;
+  /** Topic that receives alarm and OK notifications. @default - alarms without actions */
+  readonly alarmTopic?: ITopic;
+  /** Alarm when the oldest message in the queue is older than this. @default horizon + 12 hours */
+  readonly oldestMessageAlarmAge?: Duration;
+  /** Whether the worker consumes the queue; `false` is the kill switch. @default true */
+  readonly enabled?: boolean;
+}
+
+/** Seconds of the longest deferral; a message past the horizon is moved on its next receive. */
+const MAX_DEFERRAL = Duration.seconds(DEFAULTS.inUseCapSeconds);
+
+function check(condition: boolean, message: string): void {
+  if (!condition) throw new ConfigError(`SecretJanitor: ${message}`);
+}
+
+/**
+ * The deletion queue, its DLQ, the worker that deletes ElevenLabs secrets, and alarms.
+ * Every request reaches the worker through the queue.
+ */
+export class SecretJanitor extends Construct {
+  readonly queue: Queue;
+  readonly deadLetterQueue: Queue;
+  readonly worker: NodejsFunction;
+  readonly alarms: Alarm[] = [];
+  /** Largest number of receives before SQS itself moves a message to the DLQ. */
+  readonly maxReceiveCount: number;
+
+  constructor(scope: Construct, id: string, props: SecretJanitorProps) {
+    super(scope, id);
+    const horizon = props.horizon ?? Duration.hours(DEFAULTS.horizonHours);
+    const horizonHours = horizon.toHours({ integral: false });
+    check(
+      Number.isInteger(horizonHours) && horizonHours >= 1 && horizonHours <= MAX_HORIZON_HOURS,
+      `horizon must be whole hours from 1 to ${MAX_HORIZON_HOURS}, received ${horizonHours} h`,
+    );
+    const baseUrl = props.baseUrl ?? DEFAULTS.baseUrl;
+    const urlProblem = baseUrlProblem(baseUrl);
+    check(urlProblem === undefined, `baseUrl ${urlProblem}, received "${baseUrl}"`);
+    const protectedIds = props.protectedSecretIds ?? [];
+    for (const secretId of protectedIds) {
+      check(SECRET_ID_PATTERN.test(secretId), `protectedSecretIds entry "${secretId}" is not a valid secret id`);
+    }
+    const concurrency = props.concurrency ?? DEFAULTS.concurrency;
+    check(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 50, `concurrency must be 1-50, received ${concurrency}`);
+    const maxConcurrency = props.maxConcurrency ?? 2;
+    check(
+      Number.isInteger(maxConcurrency) && maxConcurrency >= 2 && maxConcurrency <= 1000,
+      `maxConcurrency must be 2-1000, received ${maxConcurrency}`,
+    );
+    const batchSize = props.batchSize ?? 10;
+    const window = props.maxBatchingWindow ?? Duration.seconds(0);
+    check(
+      Number.isInteger(batchSize) && batchSize >= 1 && (batchSize <= 10 || window.toSeconds() > 0) && batchSize <= 100,
+      `batchSize must be 1-10, or up to 100 with a maxBatchingWindow, received ${batchSize}`,
+    );
+    const timeout = props.timeout ?? Duration.seconds(60);
+    const timeoutSeconds = timeout.toSeconds();
+    check(timeoutSeconds >= 30 && timeoutSeconds <= 900, `timeout must be 30-900 seconds, received ${timeoutSeconds}`);
+    const requestTimeout = props.requestTimeout ?? Duration.millis(DEFAULTS.requestTimeoutMs);
+    check(
+      requestTimeout.toMilliseconds() >= 100 && requestTimeout.toSeconds() < timeoutSeconds / 2,
+      `requestTimeout must be at least 100 ms and under half the function timeout, received ${requestTimeout.toMilliseconds()} ms`,
+    );
+
+    this.maxReceiveCount = Math.min(
+      1000,
+      Math.ceil(
+        receivesToReachHorizon(horizon.plus(MAX_DEFERRAL).toSeconds(), {
+          baseSeconds: DEFAULTS.retryBaseSeconds,
+          capSeconds: DEFAULTS.retryCapSeconds,
+        }) * 1.1,
+      ) + 10,
+    );
+
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This is the dead-letter queue itself; messages here wait for an operator to inspect and redrive them.',
+    });
+
+    this.queue = new Queue(this, 'Queue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      visibilityTimeout: Duration.seconds(6 * timeoutSeconds + window.toSeconds()),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: this.maxReceiveCount },
+    });
+
+    const logGroup = new LogGroup(this, 'WorkerLogs', { retention: props.logRetention ?? RetentionDays.ONE_MONTH });
+    const role = new Role(this, 'WorkerRole', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: 'ConvAI Secret Janitor worker: read the API key, consume the queue, send to the DLQ, write logs',
+    });
+    logGroup.grantWrite(role);
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5',
+      reason: 'Log streams are created at run time with unpredictable names; the grant is limited to this log group.',
+    });
+    grantReadApiKey(props.apiKeySecret, role);
+
+    this.worker = new NodejsFunction(this, 'Worker', {
+      entry: FUNCTION_ENTRIES.worker,
+      handler: 'handler',
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout,
+      role,
+      logGroup,
+      bundling: cdkBundling(),
+      description: 'Deletes ElevenLabs ConvAI workspace secrets requested on the queue',
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: 'convai-secret-janitor',
+        API_KEY_SECRET_ID: props.apiKeySecret.secretFullArn ?? props.apiKeySecret.secretName,
+        API_KEY_SECRET_FIELD: props.apiKeySecretField ?? DEFAULTS.apiKeySecretField,
+        ELEVENLABS_BASE_URL: baseUrl,
+        QUEUE_URL: this.queue.queueUrl,
+        DLQ_URL: this.deadLetterQueue.queueUrl,
+        HORIZON_HOURS: String(horizonHours),
+        PROTECTED_SECRET_IDS: protectedIds.join(','),
+        DRY_RUN: String(props.dryRun ?? DEFAULTS.dryRun),
+        CONCURRENCY: String(concurrency),
+        REQUEST_TIMEOUT_MS: String(requestTimeout.toMilliseconds()),
+        LOOKUP_HOLDERS: String(props.lookupHolders ?? DEFAULTS.lookupHolders),
+      },
+    });
+    this.deadLetterQueue.grantSendMessages(this.worker);
+    this.worker.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize,
+        maxBatchingWindow: window.toSeconds() > 0 ? window : undefined,
+        maxConcurrency,
+        reportBatchItemFailures: true,
+        enabled: props.enabled ?? true,
+      }),
+    );
+
+    this.addAlarms(props, horizon);
+  }
+
+  private addAlarms(props: SecretJanitorProps, horizon: Duration): void {
+    const oldest = props.oldestMessageAlarmAge ?? horizon.plus(Duration.hours(12));
+    const alarms = [
+      new Alarm(this, 'DeadLetterQueueNotEmpty', {
+        alarmDescription: 'Deletion requests reached the DLQ. Read failureReason on each message, fix, then redrive.',
+        metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+      new Alarm(this, 'OldestMessageTooOld', {
+        alarmDescription: `A deletion request has waited more than ${oldest.toHumanString()}: the worker may be paused or failing.`,
+        metric: this.queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: 'Maximum' }),
+        threshold: oldest.toSeconds(),
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+      new Alarm(this, 'WorkerErrors', {
+        alarmDescription: 'The worker failed an invocation (init or unhandled error); per-record retries do not count.',
+        metric: this.worker.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    ];
+    for (const alarm of alarms) {
+      if (props.alarmTopic) {
+        alarm.addAlarmAction(new SnsAction(props.alarmTopic));
+        alarm.addOkAction(new SnsAction(props.alarmTopic));
+      }
+      this.alarms.push(alarm);
+    }
+  }
+}
+
+/** `secretsmanager:GetSecretValue` on this secret only, plus `kms:Decrypt` when it has a key. */
+export function grantReadApiKey(secret: ISecret, role: Role): void {
+  Grant.addToPrincipal({
+    grantee: role,
+    actions: ['secretsmanager:GetSecretValue'],
+    resourceArns: [secret.secretFullArn ?? `${secret.secretArn}-??????`],
+  });
+  secret.encryptionKey?.grantDecrypt(role);
+  if (!secret.secretFullArn) {
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${Stack.of(role).resolve(secret.secretArn)}-??????]`,
+      reason:
+        'The secret was imported by name, so its ARN ends in a random 6-character suffix that only "??????" can match. Import it by full ARN (apiKeySecretArn) to remove this.',
+    });
+  }
+}

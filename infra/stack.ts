@@ -1,0 +1,58 @@
+import { ArnFormat, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { Construct } from 'constructs';
+import type { JanitorContext } from '#infra/context.ts';
+import { SecretJanitor } from '#infra/secret-janitor.ts';
+
+export interface JanitorStackProps extends StackProps {
+  readonly config: JanitorContext;
+}
+
+/** The deployable stack: imports the API key secret and builds the janitor from validated context. */
+export class JanitorStack extends Stack {
+  readonly janitor: SecretJanitor;
+
+  constructor(scope: Construct, id: string, props: JanitorStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const encryptionKey = config.apiKeyKmsKeyArn ? Key.fromKeyArn(this, 'ApiKeyKmsKey', config.apiKeyKmsKeyArn) : undefined;
+    const apiKeySecret: ISecret = config.apiKeySecretArn
+      ? Secret.fromSecretAttributes(this, 'ApiKeySecret', { secretCompleteArn: config.apiKeySecretArn, encryptionKey })
+      : Secret.fromSecretAttributes(this, 'ApiKeySecret', {
+          secretPartialArn: Stack.of(this).formatArn({
+            service: 'secretsmanager',
+            resource: 'secret',
+            resourceName: config.apiKeySecretName,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+          encryptionKey,
+        });
+
+    let alarmTopic: Topic | undefined;
+    if (config.alarmEmail) {
+      alarmTopic = new Topic(this, 'AlarmTopic', { displayName: 'ConvAI Secret Janitor alarms', enforceSSL: true });
+      alarmTopic.addSubscription(new EmailSubscription(config.alarmEmail));
+      Validations.of(alarmTopic).acknowledge({
+        id: 'AwsSolutions-SNS2',
+        reason:
+          'Alarm notifications carry no secret data, and CloudWatch alarms cannot publish to a topic encrypted with the AWS-managed SNS key.',
+      });
+    }
+
+    this.janitor = new SecretJanitor(this, 'Janitor', {
+      apiKeySecret,
+      apiKeySecretField: config.apiKeySecretField,
+      baseUrl: config.baseUrl,
+      horizon: config.horizonHours === undefined ? undefined : Duration.hours(config.horizonHours),
+      protectedSecretIds: config.protectedSecretIds,
+      dryRun: config.dryRun,
+      concurrency: config.concurrency,
+      maxConcurrency: config.maxConcurrency,
+      enabled: config.enabled,
+      alarmTopic,
+    });
+  }
+}
