@@ -39,7 +39,11 @@ export function cdkBundling(): BundlingOptions {
 }
 
 /** The same options for the esbuild API (benchmark, `npm run build`). */
-export function esbuildOptions(entry: string, outfile: string, bundleAwsSdk: boolean = BUNDLE.bundleAwsSDK): BuildOptions {
+export function esbuildOptions(
+  entry: string,
+  outfile: string,
+  bundleAwsSdk: boolean = BUNDLE.bundleAwsSDK,
+): BuildOptions {
   return {
     entryPoints: [entry],
     outfile,

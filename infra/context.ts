@@ -8,9 +8,19 @@ export const JanitorContextSchema = v.pipe(
     {
       stackName: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/)), 'ConvaiSecretJanitor'),
       apiKeySecretName: v.optional(v.pipe(v.string(), v.minLength(1))),
-      apiKeySecretArn: v.optional(v.pipe(v.string(), v.regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/, 'must be a complete secret ARN ending in the 6-character suffix'))),
+      apiKeySecretArn: v.optional(
+        v.pipe(
+          v.string(),
+          v.regex(
+            /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/,
+            'must be a complete secret ARN ending in the 6-character suffix',
+          ),
+        ),
+      ),
       apiKeySecretField: v.optional(v.pipe(v.string(), v.minLength(1))),
-      apiKeyKmsKeyArn: v.optional(v.pipe(v.string(), v.regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/.+$/, 'must be a KMS key ARN'))),
+      apiKeyKmsKeyArn: v.optional(
+        v.pipe(v.string(), v.regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/.+$/, 'must be a KMS key ARN')),
+      ),
       baseUrl: v.optional(v.string()),
       horizonHours: v.optional(v.pipe(v.number(), v.integer())),
       protectedSecretIds: v.optional(v.array(v.string())),

@@ -18,7 +18,9 @@ export class JanitorStack extends Stack {
   constructor(scope: Construct, id: string, props: JanitorStackProps) {
     super(scope, id, props);
     const { config } = props;
-    const encryptionKey = config.apiKeyKmsKeyArn ? Key.fromKeyArn(this, 'ApiKeyKmsKey', config.apiKeyKmsKeyArn) : undefined;
+    const encryptionKey = config.apiKeyKmsKeyArn
+      ? Key.fromKeyArn(this, 'ApiKeyKmsKey', config.apiKeyKmsKeyArn)
+      : undefined;
     const apiKeySecret: ISecret = config.apiKeySecretArn
       ? Secret.fromSecretAttributes(this, 'ApiKeySecret', { secretCompleteArn: config.apiKeySecretArn, encryptionKey })
       : Secret.fromSecretAttributes(this, 'ApiKeySecret', {

@@ -1,0 +1,220 @@
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { describe, expect, it } from 'vitest';
+import { SecretJanitor, type SecretJanitorProps } from '#infra/secret-janitor.ts';
+import { buildStack, KMS_KEY_ARN, SECRET_ARN } from '#test/helpers/stacks.ts';
+
+function construct(props: Partial<SecretJanitorProps> = {}) {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new Stack(app, 'S', { env: { account: '123456789012', region: 'eu-west-1' } });
+  const apiKeySecret = Secret.fromSecretCompleteArn(stack, 'Key', SECRET_ARN);
+  const janitor = new SecretJanitor(stack, 'Janitor', { apiKeySecret, ...props });
+  return { stack, janitor, template: Template.fromStack(stack) };
+}
+
+function policyStatements(template: Template): { Action: string | string[]; Resource: unknown }[] {
+  return Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+    (policy) =>
+      (policy as { Properties: { PolicyDocument: { Statement: never[] } } }).Properties.PolicyDocument.Statement,
+  );
+}
+
+describe('SecretJanitor queues', () => {
+  it('encrypts both queues with SQS-managed keys and keeps messages 14 days', () => {
+    const { template } = construct();
+    template.resourcePropertiesCountIs(
+      'AWS::SQS::Queue',
+      { SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 },
+      2,
+    );
+  });
+
+  it('denies non-TLS access on both queues', () => {
+    const { template } = construct();
+    template.resourcePropertiesCountIs(
+      'AWS::SQS::QueuePolicy',
+      {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      },
+      2,
+    );
+  });
+
+  it('sets the visibility timeout to six times the function timeout plus the batching window', () => {
+    const { template } = construct({ timeout: Duration.seconds(90), maxBatchingWindow: Duration.seconds(5) });
+    template.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 6 * 90 + 5 });
+  });
+
+  it('derives the redrive backstop from the horizon when the horizon grows', () => {
+    const short = construct({ horizon: Duration.hours(24) }).janitor.maxReceiveCount;
+    const long = construct({ horizon: Duration.hours(96) }).janitor.maxReceiveCount;
+    expect(long).toBeGreaterThan(short);
+    const { template, janitor } = construct();
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      RedrivePolicy: { maxReceiveCount: janitor.maxReceiveCount },
+    });
+  });
+
+  it('keeps the backstop above the receives the worker needs to reach the default horizon', () => {
+    // 72 h of deferrals at the transient cap (15 min, at least 7.5 min with jitter) is 576 receives.
+    expect(construct().janitor.maxReceiveCount).toBeGreaterThan(576);
+    expect(construct().janitor.maxReceiveCount).toBeLessThanOrEqual(1000);
+  });
+});
+
+describe('SecretJanitor worker', () => {
+  it('runs on nodejs24.x arm64 with explicit memory and timeout', () => {
+    const { template } = construct();
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      MemorySize: 256,
+      Timeout: 60,
+      Handler: 'index.handler',
+    });
+  });
+
+  it('reports batch item failures and caps concurrency at 2 by default', () => {
+    const { template } = construct();
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 2 },
+      Enabled: true,
+    });
+  });
+
+  it('disables the event source when enabled is false', () => {
+    construct({ enabled: false }).template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { Enabled: false });
+  });
+
+  it('passes the configuration as environment variables', () => {
+    const { template } = construct({ protectedSecretIds: ['keep_me'], dryRun: true, horizon: Duration.hours(48) });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          API_KEY_SECRET_ID: SECRET_ARN,
+          API_KEY_SECRET_FIELD: 'apiKey',
+          ELEVENLABS_BASE_URL: 'https://api.elevenlabs.io',
+          HORIZON_HOURS: '48',
+          PROTECTED_SECRET_IDS: 'keep_me',
+          DRY_RUN: 'true',
+        }),
+      },
+    });
+  });
+
+  it('keeps log retention at one month by default', () => {
+    construct().template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+});
+
+describe('SecretJanitor IAM', () => {
+  it('grants GetSecretValue on the one secret ARN only', () => {
+    const statements = policyStatements(construct().template).filter((s) =>
+      [s.Action].flat().some((action) => action.startsWith('secretsmanager:')),
+    );
+    expect(statements).toEqual([
+      expect.objectContaining({ Action: 'secretsmanager:GetSecretValue', Resource: SECRET_ARN }),
+    ]);
+  });
+
+  it('uses no wildcard action or resource "*"', () => {
+    const statements = policyStatements(construct().template);
+    for (const statement of statements) {
+      expect([statement.Action].flat().some((action) => action.endsWith('*'))).toBe(false);
+      expect(statement.Resource).not.toBe('*');
+    }
+  });
+
+  it('attaches no AWS managed policy to the worker role', () => {
+    construct().template.hasResourceProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
+  });
+
+  it('adds kms:Decrypt on the given key when the secret has one', () => {
+    const { template } = buildStack({ apiKeySecretArn: SECRET_ARN, apiKeyKmsKeyArn: KMS_KEY_ARN });
+    const decrypt = policyStatements(template).find((s) => [s.Action].flat().includes('kms:Decrypt'));
+    expect(decrypt?.Resource).toBe(KMS_KEY_ARN);
+  });
+
+  it('lets the worker send to the DLQ', () => {
+    const statements = policyStatements(construct().template);
+    expect(statements.some((s) => [s.Action].flat().includes('sqs:SendMessage'))).toBe(true);
+  });
+});
+
+describe('SecretJanitor alarms', () => {
+  it('creates DLQ, oldest-message and worker-error alarms', () => {
+    construct().template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+  });
+
+  it('alarms on the oldest message after horizon plus 12 hours by default', () => {
+    construct().template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Threshold: (72 + 12) * 3600,
+    });
+  });
+
+  it('sends alarm and OK notifications to the topic when one is given', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'S');
+    const janitor = new SecretJanitor(stack, 'J', {
+      apiKeySecret: Secret.fromSecretCompleteArn(stack, 'Key', SECRET_ARN),
+      alarmTopic: new Topic(stack, 'T', { enforceSSL: true }),
+    });
+    const template = Template.fromStack(stack);
+    template.resourcePropertiesCountIs(
+      'AWS::CloudWatch::Alarm',
+      { AlarmActions: Match.anyValue(), OKActions: Match.anyValue() },
+      janitor.alarms.length,
+    );
+  });
+});
+
+describe('SecretJanitor props validation', () => {
+  it('refuses a horizon that is not whole hours', () => {
+    expect(() => construct({ horizon: Duration.minutes(90) })).toThrow(/horizon must be whole hours.*received 1.5 h/);
+  });
+
+  it('refuses a plain-http base URL that is not loopback', () => {
+    expect(() => construct({ baseUrl: 'http://api.elevenlabs.io' })).toThrow(/baseUrl must use https/);
+  });
+
+  it('refuses an invalid protected secret id', () => {
+    expect(() => construct({ protectedSecretIds: ['../x'] })).toThrow(/protectedSecretIds entry "..\/x"/);
+  });
+
+  it('refuses maxConcurrency below the SQS minimum of 2', () => {
+    expect(() => construct({ maxConcurrency: 1 })).toThrow(/maxConcurrency must be 2-1000, received 1/);
+  });
+});
+
+describe('JanitorStack', () => {
+  it('never puts a secret value into the template', () => {
+    const { template } = buildStack({ apiKeySecretName: 'janitor/elevenlabs' });
+    template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/SecretString|xi-api-key/);
+  });
+
+  it('grants the name-imported secret with the six-character suffix pattern', () => {
+    const { template } = buildStack({ apiKeySecretName: 'janitor/elevenlabs' });
+    const statement = policyStatements(template).find((s) => s.Action === 'secretsmanager:GetSecretValue');
+    expect(JSON.stringify(statement?.Resource)).toContain(':secret:janitor/elevenlabs-??????');
+  });
+
+  it.each([
+    ['name import with an alarm e-mail', { apiKeySecretName: 'janitor/elevenlabs', alarmEmail: 'ops@example.com' }],
+    ['ARN import with a KMS key', { apiKeySecretArn: SECRET_ARN, apiKeyKmsKeyArn: KMS_KEY_ARN }],
+  ])('passes cdk-nag AwsSolutions with zero findings for a %s', (_name, context) => {
+    const { stack } = buildStack(context);
+    const report = new AwsSolutionsChecks().validateScope(stack);
+    expect(report.violations.map((violation) => violation.ruleName)).toEqual([]);
+  });
+});
