@@ -37,12 +37,19 @@ export function extractApiKey(secretString: string | undefined, field: string, s
         `secret ${secretId} must hold a non-empty string in field "${field}", received fields: ${keys}`,
       );
     }
-    return value.trim();
+    return checkKeyCharacters(value.trim(), secretId);
   }
-  if (/\s/.test(trimmed)) {
-    throw new ApiKeyError(`secret ${secretId} must hold the raw key without whitespace, or JSON {"${field}": "<key>"}`);
+  return checkKeyCharacters(trimmed, secretId);
+}
+
+/** A key travels in an HTTP header: only visible ASCII. The message never repeats the value. */
+function checkKeyCharacters(key: string, secretId: string): string {
+  if (!/^[\x21-\x7e]+$/.test(key)) {
+    throw new ApiKeyError(
+      `secret ${secretId} must hold a key of visible ASCII characters only (no spaces or control characters), received ${key.length} characters that include others`,
+    );
   }
-  return trimmed;
+  return key;
 }
 
 /** Per-container cache with a TTL; concurrent callers share one in-flight fetch. */

@@ -29,6 +29,17 @@ export interface ElevenLabsClientOptions {
 
 const SECRETS_PATH = '/v1/convai/secrets';
 
+/**
+ * A log-safe name for a fetch failure: the error code (ECONNRESET, …) or the error's class name.
+ * Never the message: undici quotes rejected header values, and a header carries the API key.
+ */
+function networkCode(cause: unknown): string {
+  const inner = (cause as { cause?: { code?: unknown; name?: unknown } })?.cause;
+  if (typeof inner?.code === 'string') return inner.code;
+  if (typeof inner?.name === 'string') return inner.name;
+  return (cause as Error)?.name ?? 'unknown';
+}
+
 /** A thin client over the native fetch. No vendor SDK: it keeps the bundle and cold start small. */
 export function createElevenLabsClient(options: ElevenLabsClientOptions): ElevenLabsApi {
   const doFetch = options.fetch ?? fetch;
@@ -49,7 +60,7 @@ export function createElevenLabsClient(options: ElevenLabsClientOptions): Eleven
         timedOut ? 'timeout' : 'network',
         timedOut
           ? `expected an answer from ${method} ${SECRETS_PATH} within ${timeoutMs} ms, received none`
-          : `expected an answer from ${method} ${SECRETS_PATH}, received a network error: ${(cause as Error)?.message}`,
+          : `expected an answer from ${method} ${SECRETS_PATH}, received a network error: ${networkCode(cause)}`,
         { cause },
       );
     }
