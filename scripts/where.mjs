@@ -1,5 +1,5 @@
 // Prints where `cdk synth` wrote the template, and what it contains, after `npm start`.
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 const files = readdirSync('cdk.out').filter((f) => f.endsWith('.template.json'));
 for (const file of files) {

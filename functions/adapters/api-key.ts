@@ -23,6 +23,11 @@ export function extractApiKey(secretString: string | undefined, field: string, s
   }
   const trimmed = secretString.trim();
   if (trimmed === '') throw new ApiKeyError(`secret ${secretId} must hold the API key, received an empty string`);
+  if (trimmed.startsWith('[') || trimmed.startsWith('"')) {
+    throw new ApiKeyError(
+      `secret ${secretId} must hold the raw key or a JSON object {"${field}": "<key>"}, received other JSON`,
+    );
+  }
   if (trimmed.startsWith('{')) {
     let parsed: unknown;
     try {

@@ -54,9 +54,7 @@ export async function deleteWithRetries(
   };
 
   for (;;) {
-    const budget = Math.min(policy.requestTimeoutMs, deadlineMs - deps.now());
-    if (budget < policy.minAttemptMs) return { ...last, httpAttempts };
-
+    if (deadlineMs - deps.now() < policy.minAttemptMs) return { ...last, httpAttempts };
     let apiKey: string;
     try {
       apiKey = await deps.apiKey.get();
@@ -64,6 +62,10 @@ export async function deleteWithRetries(
       if (error instanceof ApiKeyError) return { result: { kind: 'key_unavailable', error }, httpAttempts };
       throw error;
     }
+
+    // Measured after the key read, which can take a while on a cold start.
+    const budget = Math.min(policy.requestTimeoutMs, deadlineMs - deps.now());
+    if (budget < policy.minAttemptMs) return { ...last, httpAttempts };
 
     let response: ApiResponse | undefined;
     httpAttempts += 1;

@@ -161,13 +161,17 @@ export async function processDeletion(
   );
   const fields = { ...base, ...attemptFields(attempts) };
   const { result } = attempts;
-  const retryDelay = (extraMs = 0) =>
-    Math.max(
-      Math.ceil(extraMs / 1000),
-      visibilityDelaySeconds(
-        record.receiveCount,
-        { baseSeconds: config.retryBaseSeconds, capSeconds: config.retryCapSeconds },
-        deps.random,
+  // At least Retry-After, but never past the longest deferral SQS allows.
+  const retryDelay = (retryAfterMs = 0) =>
+    Math.min(
+      config.inUseCapSeconds,
+      Math.max(
+        Math.ceil(retryAfterMs / 1000),
+        visibilityDelaySeconds(
+          record.receiveCount,
+          { baseSeconds: config.retryBaseSeconds, capSeconds: config.retryCapSeconds },
+          deps.random,
+        ),
       ),
     );
 

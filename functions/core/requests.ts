@@ -3,8 +3,9 @@ import {
   type DeletionRequest,
   DeletionRequestSchema,
   formatIssues,
-  ORIGINS,
   type Origin,
+  OriginSchema,
+  objectMessage,
   parseJsonBody,
   ReasonSchema,
   SECRET_ID_PATTERN,
@@ -38,12 +39,12 @@ const AgentIdSchema = v.pipe(v.string('agentId must be a string'), v.minLength(1
 
 export const AgentRemovedDetailSchema = v.strictObject(
   { agentId: AgentIdSchema, secretIds: SecretIdListSchema, reason: v.optional(ReasonSchema) },
-  (issue) => `unknown field ${JSON.stringify(issue.input)} in "Agent Removed" detail`,
+  objectMessage('"Agent Removed" detail', ['agentId', 'secretIds', 'reason']),
 );
 
 export const DeletionRequestedDetailSchema = v.strictObject(
   { secretIds: SecretIdListSchema, reason: v.optional(ReasonSchema) },
-  (issue) => `unknown field ${JSON.stringify(issue.input)} in "Secret Deletion Requested" detail`,
+  objectMessage('"Secret Deletion Requested" detail', ['secretIds', 'reason']),
 );
 
 /** A message carrying several ids: from a producer, or the input of a scheduled deletion list. */
@@ -51,11 +52,10 @@ export const MultiDeletionRequestSchema = v.strictObject(
   {
     secretIds: SecretIdListSchema,
     reason: v.optional(ReasonSchema),
-    origin: v.optional(v.picklist(ORIGINS, `origin must be one of ${ORIGINS.join(', ')}`)),
+    origin: v.optional(OriginSchema),
     agentId: v.optional(AgentIdSchema),
-    scheduleName: v.optional(v.pipe(v.string(), v.maxLength(64))),
   },
-  (issue) => `unknown field ${JSON.stringify(issue.input)}; allowed: secretIds, reason, origin, agentId, scheduleName`,
+  objectMessage('the multi-id request', ['secretIds', 'reason', 'origin', 'agentId']),
 );
 
 const EnvelopeSchema = v.looseObject({
@@ -112,7 +112,9 @@ function fromEnvelope(body: Record<string, unknown>): ParsedMessage {
 export function parseMessage(body: string): ParsedMessage {
   const value = parseJsonBody(body);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new RequestValidationError(`body must be a JSON object, received ${Array.isArray(value) ? 'an array' : typeof value}`);
+    throw new RequestValidationError(
+      `body must be a JSON object, received ${Array.isArray(value) ? 'an array' : typeof value}`,
+    );
   }
   const record = value as Record<string, unknown>;
   if ('detail-type' in record) return fromEnvelope(record);
@@ -128,7 +130,10 @@ export function parseMessage(body: string): ParsedMessage {
 }
 
 /** Splits ids into valid (deduplicated, in order) and invalid (with the reason for each). */
-export function partitionIds(ids: readonly string[]): { valid: string[]; invalid: { secretId: string; problem: string }[] } {
+export function partitionIds(ids: readonly string[]): {
+  valid: string[];
+  invalid: { secretId: string; problem: string }[];
+} {
   const valid = new Set<string>();
   const invalid: { secretId: string; problem: string }[] = [];
   for (const id of ids) {

@@ -28,19 +28,44 @@ export const SecretIdSchema = v.pipe(
 
 export const ReasonSchema = v.pipe(
   v.string((issue) => `reason must be a string, received ${received(issue.input)}`),
-  v.maxLength(MAX_REASON_LENGTH, `reason must be at most ${MAX_REASON_LENGTH} characters`),
+  v.maxLength(
+    MAX_REASON_LENGTH,
+    (issue) => `reason must be at most ${MAX_REASON_LENGTH} characters, received ${issue.received}`,
+  ),
 );
+
+export const OriginSchema = v.picklist(
+  ORIGINS,
+  (issue) => `origin must be one of ${ORIGINS.join(', ')}, received ${received(issue.input)}`,
+);
+
+/**
+ * The message of a strict object schema. Valibot reports three things through it: the input is not
+ * an object, a required key is missing (`expected` is the key), or a key is unknown (`expected` is
+ * `never`). Each gets its own sentence.
+ */
+export function objectMessage(what: string, allowed: readonly string[]) {
+  return (issue: v.BaseIssue<unknown>): string => {
+    const key = issue.path?.at(-1)?.key;
+    if (issue.expected === 'never') {
+      return `unknown field ${JSON.stringify(key)} in ${what}; allowed: ${allowed.join(', ')}`;
+    }
+    if (key !== undefined && issue.input === undefined)
+      return `${String(key)} is required in ${what}, received nothing`;
+    return `${what} must be a JSON object, received ${received(issue.input)}`;
+  };
+}
 
 /** The message a producer sends to the queue: one secret to delete. */
 export const DeletionRequestSchema = v.strictObject(
   {
     secretId: SecretIdSchema,
     reason: v.optional(ReasonSchema),
-    origin: v.optional(v.picklist(ORIGINS, `origin must be one of ${ORIGINS.join(', ')}`)),
+    origin: v.optional(OriginSchema),
     agentId: v.optional(v.pipe(v.string(), v.maxLength(256))),
     eventId: v.optional(v.pipe(v.string(), v.maxLength(256))),
   },
-  (issue) => `unknown field ${received(issue.input)}; allowed: secretId, reason, origin, agentId, eventId`,
+  objectMessage('the deletion request', ['secretId', 'reason', 'origin', 'agentId', 'eventId']),
 );
 
 export type DeletionRequest = v.InferOutput<typeof DeletionRequestSchema>;

@@ -22,7 +22,8 @@ function holderName(item: unknown): string {
 }
 
 export function summarizeUsage(usedBy: unknown): Usage {
-  if (typeof usedBy !== 'object' || usedBy === null) return { inUse: true, holders: {}, hasMore: ['used_by missing'] };
+  if (typeof usedBy !== 'object' || usedBy === null || Array.isArray(usedBy))
+    return { inUse: true, holders: {}, hasMore: ['used_by missing'] };
   const record = usedBy as Record<string, unknown>;
   const holders: Usage['holders'] = {};
   let inUse = false;

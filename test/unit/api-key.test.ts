@@ -71,7 +71,7 @@ describe('extractApiKey', () => {
 
   it('refuses a raw key with inner whitespace without echoing it', () => {
     const error = extractionError(`${KEY} ${KEY}`);
-    expect(error.message).toContain('without whitespace');
+    expect(error.message).toContain('visible ASCII characters only (no spaces or control characters)');
     expect(error.message).not.toContain(KEY);
   });
 

@@ -173,9 +173,7 @@ describe('processRecord', () => {
     expect(queue.visibility[0]?.seconds).toBeGreaterThanOrEqual(600);
   });
 
-  // BUG (functions/core/process-record.ts:164-171): retryDelay takes the Retry-After as is; above the SQS 12 h
-  // visibility limit ChangeMessageVisibility is rejected and the record falls back to the queue default.
-  it.fails('keeps the deferral under the SQS 12 h limit when Retry-After is a day', async () => {
+  it('keeps the deferral under the SQS 12 h limit when Retry-After is a day', async () => {
     const { queue } = await run(queued({ secretId: 'sec_1' }), { deletes: [response(503, '', '86400')] });
     expect(queue.visibility[0]?.seconds).toBeLessThanOrEqual(SQS_MAX_VISIBILITY_SECONDS - 15 * 60);
   });

@@ -63,9 +63,7 @@ describe('summarizeUsage', () => {
     expect(summarizeUsage({ ...EMPTY, tools: [{ name: 'no id' }] }).holders.tools).toEqual(['(unreadable)']);
   });
 
-  // BUG (functions/core/used-by.ts:25): an array passes the `typeof === 'object'` check, has none of the lists,
-  // and is reported as not in use, although the doc says "Unreadable means in use".
-  it.fails('reports in use when used_by is an array', () => {
+  it('reports in use when used_by is an array', () => {
     expect(summarizeUsage([{ id: 'agent_1' }]).inUse).toBe(true);
   });
 });
