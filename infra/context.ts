@@ -29,6 +29,22 @@ export const JanitorContextSchema = v.pipe(
       maxConcurrency: v.optional(v.pipe(v.number(), v.integer())),
       enabled: v.optional(v.boolean()),
       alarmEmail: v.optional(v.pipe(v.string(), v.email())),
+      eventBusName: v.optional(v.pipe(v.string(), v.minLength(1))),
+      eventSource: v.optional(v.pipe(v.string(), v.minLength(1))),
+      scheduledDeletions: v.optional(
+        v.array(
+          v.strictObject(
+            {
+              name: v.string(),
+              expression: v.string(),
+              timeZone: v.optional(v.string()),
+              secretIds: v.array(v.string()),
+              reason: v.optional(v.string()),
+            },
+            (issue) => `scheduledDeletions entry: unknown or missing key ${JSON.stringify(issue.path?.at(-1)?.key)}`,
+          ),
+        ),
+      ),
     },
     (issue) => `unknown key ${JSON.stringify(issue.input)}`,
   ),

@@ -1,6 +1,7 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { Grant, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -15,6 +16,7 @@ import { SECRET_ID_PATTERN } from '#core/schema.ts';
 import { baseUrlProblem, DEFAULTS, MAX_HORIZON_HOURS } from '#functions/config.ts';
 import { ConfigError } from '#functions/errors.ts';
 import { cdkBundling, FUNCTION_ENTRIES } from '#infra/bundling.ts';
+import { JanitorTriggers, type ScheduledDeletion } from '#infra/janitor-triggers.ts';
 
 export interface SecretJanitorProps {
   /** The Secrets Manager secret holding the ElevenLabs API key. Its key, if any, gets `kms:Decrypt`. */
@@ -53,6 +55,12 @@ export interface SecretJanitorProps {
   readonly oldestMessageAlarmAge?: Duration;
   /** Whether the worker consumes the queue; `false` is the kill switch. @default true */
   readonly enabled?: boolean;
+  /** Bus the teardown rule listens on. @default the account's default bus */
+  readonly eventBus?: IEventBus;
+  /** The only event `source` the teardown rule accepts. @default 'convai.secret-janitor' */
+  readonly eventSource?: string;
+  /** Fixed lists of secret ids deleted on a schedule (EventBridge Scheduler). @default [] */
+  readonly scheduledDeletions?: readonly ScheduledDeletion[];
 }
 
 /** Seconds of the longest deferral; a message past the horizon is moved on its next receive. */
@@ -69,6 +77,9 @@ function check(condition: boolean, message: string): void {
 export class SecretJanitor extends Construct {
   readonly queue: Queue;
   readonly deadLetterQueue: Queue;
+  /** Events and schedule runs that EventBridge or Scheduler could not deliver to the queue. */
+  readonly deliveryDeadLetterQueue: Queue;
+  readonly triggers: JanitorTriggers;
   readonly worker: NodejsFunction;
   readonly alarms: Alarm[] = [];
   /** Largest number of receives before SQS itself moves a message to the DLQ. */
@@ -138,6 +149,24 @@ export class SecretJanitor extends Construct {
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: this.maxReceiveCount },
     });
 
+    this.deliveryDeadLetterQueue = new Queue(this, 'DeliveryDeadLetterQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deliveryDeadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is the dead-letter queue of the EventBridge rule target and the Scheduler schedules; cdk-nag only recognises DLQs set in an SQS redrive policy.',
+    });
+    this.triggers = new JanitorTriggers(this, 'Triggers', {
+      queue: this.queue,
+      deliveryDeadLetterQueue: this.deliveryDeadLetterQueue,
+      eventBus: props.eventBus,
+      eventSource: props.eventSource,
+      scheduledDeletions: props.scheduledDeletions,
+    });
+
     const logGroup = new LogGroup(this, 'WorkerLogs', { retention: props.logRetention ?? RetentionDays.ONE_MONTH });
     const role = new Role(this, 'WorkerRole', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
@@ -174,6 +203,8 @@ export class SecretJanitor extends Construct {
       },
     });
     this.deadLetterQueue.grantSendMessages(this.worker);
+    // Fan-out: a multi-id message becomes one message per id on the same queue.
+    this.queue.grantSendMessages(this.worker);
     this.worker.addEventSource(
       new SqsEventSource(this.queue, {
         batchSize,
@@ -193,6 +224,18 @@ export class SecretJanitor extends Construct {
       new Alarm(this, 'DeadLetterQueueNotEmpty', {
         alarmDescription: 'Deletion requests reached the DLQ. Read failureReason on each message, fix, then redrive.',
         metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(5),
+          statistic: 'Maximum',
+        }),
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+      new Alarm(this, 'DeliveryDeadLetterQueueNotEmpty', {
+        alarmDescription:
+          'EventBridge or Scheduler could not deliver a deletion request to the queue. Redrive it to the queue.',
+        metric: this.deliveryDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
           period: Duration.minutes(5),
           statistic: 'Maximum',
         }),

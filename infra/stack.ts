@@ -1,4 +1,5 @@
 import { ArnFormat, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -55,6 +56,9 @@ export class JanitorStack extends Stack {
       maxConcurrency: config.maxConcurrency,
       enabled: config.enabled,
       alarmTopic,
+      eventBus: config.eventBusName ? EventBus.fromEventBusName(this, 'EventBus', config.eventBusName) : undefined,
+      eventSource: config.eventSource,
+      scheduledDeletions: config.scheduledDeletions,
     });
   }
 }

@@ -33,7 +33,8 @@ export interface QueuePort {
 export interface QueueAdapterOptions {
   readonly client: Pick<SQSClient, 'send'>;
   readonly queueUrl: string;
-  readonly dlqUrl: string;
+  /** Needed only by the worker, which moves messages to the DLQ. */
+  readonly dlqUrl?: string;
 }
 
 const text = (value: string): MessageAttributeValue => ({ DataType: 'String', StringValue: value.slice(0, 1024) });
@@ -71,6 +72,7 @@ export function createQueueAdapter({ client, queueUrl, dlqUrl }: QueueAdapterOpt
       }),
     sendToDlq: (body, attributes) =>
       send('SendMessage to the DLQ', async () => {
+        if (!dlqUrl) throw new Error('no DLQ URL configured');
         await client.send(
           new SendMessageCommand({
             QueueUrl: dlqUrl,

@@ -45,6 +45,10 @@ export async function processBatch(
         deps.metrics.count(METRIC_BY_OUTCOME[report.outcome]);
         const log = WARN_OUTCOMES.has(report.outcome) ? deps.logger.warn : deps.logger.info;
         log.call(deps.logger, report.outcome, { outcome: report.outcome, ...report.fields });
+        for (const refusal of report.refusals ?? []) {
+          deps.metrics.count('Refused');
+          deps.logger.warn('refused', { outcome: 'refused', ...refusal });
+        }
         return report;
       }),
     ),

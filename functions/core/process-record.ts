@@ -3,8 +3,10 @@ import type { ElevenLabsApi } from '#adapters/elevenlabs.ts';
 import type { QueuePort } from '#adapters/queue.ts';
 import { type Random, visibilityDelaySeconds } from '#core/backoff.ts';
 import { type AttemptPolicy, type DeleteAttempts, deleteWithRetries } from '#core/delete-attempts.ts';
+import { childBodies, enqueueAll } from '#core/fan-out.ts';
 import type { LogPort, MetricsPort, Outcome, Sleep } from '#core/ports.ts';
-import { type DeletionRequest, DeletionRequestSchema, parseJsonBody, validate } from '#core/schema.ts';
+import { type ParsedMessage, type Provenance, parseMessage, partitionIds } from '#core/requests.ts';
+import type { DeletionRequest } from '#core/schema.ts';
 import { summarizeUsage } from '#core/used-by.ts';
 import type { WorkerConfig } from '#functions/config.ts';
 import { describeError, QueueError, RequestValidationError } from '#functions/errors.ts';
@@ -36,6 +38,8 @@ export interface RecordReport {
   /** True: report in `batchItemFailures` so SQS delivers the record again. */
   readonly retry: boolean;
   readonly fields: Record<string, unknown>;
+  /** Ids of a multi-id message refused one by one; each gets its own `refused` log line. */
+  readonly refusals?: readonly Record<string, unknown>[];
 }
 
 export function attemptPolicy(config: WorkerConfig): AttemptPolicy {
@@ -208,16 +212,61 @@ export async function processDeletion(
   }
 }
 
-/** Parses a body into a deletion request, or moves the message to the DLQ with the reason. */
+/**
+ * Fans a multi-id message out into one message per valid id. Invalid ids are refused one by one;
+ * the original is acknowledged only once every valid id is enqueued.
+ */
+async function processFanOut(
+  record: QueuedRecord,
+  secretIds: readonly string[],
+  provenance: Provenance,
+  deps: WorkerDeps,
+  config: WorkerConfig,
+): Promise<RecordReport> {
+  const { valid, invalid } = partitionIds(secretIds);
+  const fields = { ...provenance, attempt: record.receiveCount, messageId: record.messageId };
+  const refusals = invalid.map(({ secretId, problem }) => ({
+    ...provenance,
+    secretId,
+    refusal: 'invalid_secret_id',
+    detail: problem,
+    messageId: record.messageId,
+  }));
+  const result = await enqueueAll(childBodies(valid, provenance), {
+    queue: deps.queue,
+    sleep: deps.sleep,
+    random: deps.random,
+  });
+  const counts = { requested: secretIds.length, enqueued: result.enqueued, refusedIds: invalid.length };
+  if (result.failed.length > 0) {
+    const report = await retryLater(
+      record,
+      deps,
+      config,
+      'transient_retry',
+      visibilityDelaySeconds(
+        record.receiveCount,
+        { baseSeconds: config.retryBaseSeconds, capSeconds: config.retryCapSeconds },
+        deps.random,
+      ),
+      { ...fields, ...counts, notEnqueued: result.failed.length, error: result.lastError },
+    );
+    // Refusals are logged once, when the message is finally acknowledged.
+    return report;
+  }
+  return { outcome: 'fanned_out', retry: false, fields: { ...fields, ...counts }, refusals };
+}
+
+/** Parses a body into a request, or moves the message to the DLQ with the reason. */
 export async function processRecord(
   record: QueuedRecord,
   deps: WorkerDeps,
   config: WorkerConfig,
   deadlineMs: number,
 ): Promise<RecordReport> {
-  let request: DeletionRequest;
+  let message: ParsedMessage;
   try {
-    request = validate(DeletionRequestSchema, parseJsonBody(record.body));
+    message = parseMessage(record.body);
   } catch (error) {
     if (!(error instanceof RequestValidationError)) throw error;
     return moveToDlq(record, deps, `invalid_message: ${error.message}`, {
@@ -225,5 +274,6 @@ export async function processRecord(
       messageId: record.messageId,
     });
   }
-  return processDeletion(record, request, deps, config, deadlineMs);
+  if (message.kind === 'multi') return processFanOut(record, message.secretIds, message.provenance, deps, config);
+  return processDeletion(record, message.request, deps, config, deadlineMs);
 }

@@ -54,8 +54,10 @@ export const MultiDeletionRequestSchema = v.strictObject(
     reason: v.optional(ReasonSchema),
     origin: v.optional(OriginSchema),
     agentId: v.optional(AgentIdSchema),
+    /** For schedules: the EventBridge Scheduler execution id. */
+    eventId: v.optional(v.pipe(v.string(), v.maxLength(256))),
   },
-  objectMessage('the multi-id request', ['secretIds', 'reason', 'origin', 'agentId']),
+  objectMessage('the multi-id request', ['secretIds', 'reason', 'origin', 'agentId', 'eventId']),
 );
 
 const EnvelopeSchema = v.looseObject({
@@ -123,7 +125,12 @@ export function parseMessage(body: string): ParsedMessage {
     return {
       kind: 'multi',
       secretIds: multi.secretIds,
-      provenance: compact({ origin: multi.origin ?? 'request', reason: multi.reason, agentId: multi.agentId }),
+      provenance: compact({
+        origin: multi.origin ?? 'request',
+        reason: multi.reason,
+        agentId: multi.agentId,
+        eventId: multi.eventId,
+      }),
     };
   }
   return { kind: 'single', request: validate(DeletionRequestSchema, record) };

@@ -23,16 +23,17 @@ function policyStatements(template: Template): { Action: string | string[]; Reso
 }
 
 describe('SecretJanitor queues', () => {
-  it('encrypts both queues with SQS-managed keys and keeps messages 14 days', () => {
+  it('encrypts the queue and both DLQs with SQS-managed keys and keeps messages 14 days', () => {
     const { template } = construct();
+    template.resourceCountIs('AWS::SQS::Queue', 3);
     template.resourcePropertiesCountIs(
       'AWS::SQS::Queue',
       { SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 },
-      2,
+      3,
     );
   });
 
-  it('denies non-TLS access on both queues', () => {
+  it('denies non-TLS access on the queue and both DLQs', () => {
     const { template } = construct();
     template.resourcePropertiesCountIs(
       'AWS::SQS::QueuePolicy',
@@ -43,7 +44,7 @@ describe('SecretJanitor queues', () => {
           ]),
         },
       },
-      2,
+      3,
     );
   });
 
@@ -151,8 +152,8 @@ describe('SecretJanitor IAM', () => {
 });
 
 describe('SecretJanitor alarms', () => {
-  it('creates DLQ, oldest-message and worker-error alarms', () => {
-    construct().template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+  it('creates DLQ, delivery-DLQ, oldest-message and worker-error alarms', () => {
+    construct().template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
   });
 
   it('alarms on the oldest message after horizon plus 12 hours by default', () => {

@@ -1,0 +1,98 @@
+/**
+ * The producer library: typed functions other TypeScript services call to ask the janitor to delete
+ * secrets. They validate with the worker's own schemas, so a bad request fails here, at the producer,
+ * with the same message the worker would log.
+ */
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type * as v from 'valibot';
+import { createQueueAdapter } from '#adapters/queue.ts';
+import { childBodies, enqueueAll } from '#core/fan-out.ts';
+import { realSleep } from '#core/ports.ts';
+import {
+  AgentRemovedDetailSchema,
+  DEFAULT_EVENT_SOURCE,
+  DETAIL_TYPES,
+  DeletionRequestedDetailSchema,
+  partitionIds,
+} from '#core/requests.ts';
+import { validate } from '#core/schema.ts';
+import { QueueError, RequestValidationError } from '#functions/errors.ts';
+
+export { DEFAULT_EVENT_SOURCE, DETAIL_TYPES } from '#core/requests.ts';
+export { QueueError, RequestValidationError } from '#functions/errors.ts';
+
+export type SecretDeletionRequest = v.InferInput<typeof DeletionRequestedDetailSchema>;
+export type AgentRemoved = v.InferInput<typeof AgentRemovedDetailSchema>;
+
+export interface QueueTarget {
+  /** URL of the janitor's deletion queue. */
+  readonly queueUrl: string;
+  /** @default a new SQSClient with the default credential chain */
+  readonly client?: Pick<SQSClient, 'send'>;
+}
+
+export interface BusTarget {
+  /** Name or ARN of the bus the janitor's rule listens on. @default 'default' */
+  readonly eventBusName?: string;
+  /** Must match the construct's `eventSource`. @default 'convai.secret-janitor' */
+  readonly source?: string;
+  /** @default a new EventBridgeClient with the default credential chain */
+  readonly client?: Pick<EventBridgeClient, 'send'>;
+}
+
+/** Refuses the whole request when any id is invalid, naming each one. */
+function requireValidIds(secretIds: readonly string[]): void {
+  const { invalid } = partitionIds(secretIds);
+  if (invalid.length > 0) {
+    throw new RequestValidationError(invalid.map(({ secretId, problem }) => `${secretId}: ${problem}`).join('; '));
+  }
+}
+
+/** Sends one SQS message per secret id (in batches of 10). Resolves once every id is enqueued. */
+export async function requestSecretDeletion(
+  request: SecretDeletionRequest,
+  target: QueueTarget,
+): Promise<{ enqueued: number }> {
+  const { secretIds, reason } = validate(DeletionRequestedDetailSchema, request);
+  requireValidIds(secretIds);
+  const queue = createQueueAdapter({ client: target.client ?? new SQSClient({}), queueUrl: target.queueUrl });
+  const unique = partitionIds(secretIds).valid;
+  const result = await enqueueAll(childBodies(unique, reason ? { origin: 'request', reason } : { origin: 'request' }), {
+    queue,
+    sleep: realSleep,
+    random: Math.random,
+  });
+  if (result.failed.length > 0) {
+    throw new QueueError(
+      `expected all ${unique.length} ids to be enqueued, received ${result.failed.length} failures (${result.lastError}); sending again is safe`,
+    );
+  }
+  return { enqueued: result.enqueued };
+}
+
+/** Publishes an "Agent Removed" event; the janitor deletes the listed secrets once the agent lets go. */
+export async function publishAgentRemoved(event: AgentRemoved, target: BusTarget = {}): Promise<{ eventId: string }> {
+  const detail = validate(AgentRemovedDetailSchema, event);
+  requireValidIds(detail.secretIds);
+  const client = target.client ?? new EventBridgeClient({});
+  const output = await client.send(
+    new PutEventsCommand({
+      Entries: [
+        {
+          EventBusName: target.eventBusName ?? 'default',
+          Source: target.source ?? DEFAULT_EVENT_SOURCE,
+          DetailType: DETAIL_TYPES.agentRemoved,
+          Detail: JSON.stringify(detail),
+        },
+      ],
+    }),
+  );
+  const entry = output.Entries?.[0];
+  if ((output.FailedEntryCount ?? 0) > 0 || !entry?.EventId) {
+    throw new QueueError(
+      `expected EventBridge to accept the event, received ${entry?.ErrorCode ?? 'no event id'}: ${entry?.ErrorMessage ?? ''}`.trim(),
+    );
+  }
+  return { eventId: entry.EventId };
+}

@@ -1,0 +1,124 @@
+import { Duration, TimeZone } from 'aws-cdk-lib';
+import { EventBus, type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
+import { ContextAttribute, Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
+import { SqsSendMessage } from 'aws-cdk-lib/aws-scheduler-targets';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { DEFAULT_EVENT_SOURCE, DETAIL_TYPES, MAX_IDS_PER_REQUEST, partitionIds } from '#core/requests.ts';
+import { MAX_REASON_LENGTH } from '#core/schema.ts';
+import { ConfigError } from '#functions/errors.ts';
+
+/** A fixed list of secrets deleted on a schedule, e.g. a nightly teardown of demo workspaces. */
+export interface ScheduledDeletion {
+  /** Stable name (letters, digits, `-`, `_`; 1–48); part of the construct id and the logs. */
+  readonly name: string;
+  /** `cron(minutes hours day-of-month month day-of-week year)` or `rate(value unit)`. */
+  readonly expression: string;
+  /** IANA time zone of a cron expression. @default 'UTC' */
+  readonly timeZone?: string;
+  /** The secret ids to delete, 1–1000. */
+  readonly secretIds: readonly string[];
+  /** Logged with every deletion. @default 'scheduled deletion <name>' */
+  readonly reason?: string;
+}
+
+export interface JanitorTriggersProps {
+  /** The deletion queue every trigger delivers to. */
+  readonly queue: IQueue;
+  /** Where EventBridge and Scheduler put what they could not deliver. */
+  readonly deliveryDeadLetterQueue: IQueue;
+  /** Bus the teardown rule listens on. @default the account's default bus */
+  readonly eventBus?: IEventBus;
+  /** The only `source` the rule accepts. @default 'convai.secret-janitor' */
+  readonly eventSource?: string;
+  /** Fixed deletion lists on a schedule. @default [] */
+  readonly scheduledDeletions?: readonly ScheduledDeletion[];
+}
+
+/** Retries and age for native delivery: the most EventBridge and Scheduler allow. */
+const DELIVERY = { retryAttempts: 185, maxEventAge: Duration.hours(24) } as const;
+
+const CRON = /^cron\((\S+ ){5}\S+\)$/;
+const RATE = /^rate\(([1-9]\d*) (minute|minutes|hour|hours|day|days)\)$/;
+
+/** Checks one scheduled deletion at synth; throws a ConfigError that names the schedule and the problem. */
+export function validateScheduledDeletion(schedule: ScheduledDeletion): void {
+  const fail = (problem: string) => {
+    throw new ConfigError(`scheduledDeletions "${schedule.name}": ${problem}`);
+  };
+  if (!/^[A-Za-z0-9_-]{1,48}$/.test(schedule.name)) fail('name must be 1-48 letters, digits, "-" or "_"');
+  const rate = RATE.exec(schedule.expression);
+  if (!CRON.test(schedule.expression) && !rate) {
+    fail(
+      `expression must be "cron(m h dom mon dow year)" (6 fields) or "rate(N minutes|hours|days)", received "${schedule.expression}"`,
+    );
+  }
+  // rate(1 day) / rate(2 days): AWS requires the singular unit for 1 and the plural otherwise.
+  if (rate && ((rate[1] === '1' && rate[2]?.endsWith('s')) || (rate[1] !== '1' && !rate[2]?.endsWith('s')))) {
+    fail(`expression must use a singular unit for 1 and a plural otherwise, received "${schedule.expression}"`);
+  }
+  const timeZone = schedule.timeZone ?? 'UTC';
+  try {
+    new Intl.DateTimeFormat('en', { timeZone });
+  } catch {
+    fail(`timeZone must be an IANA time zone such as "Europe/Berlin", received "${timeZone}"`);
+  }
+  if (schedule.secretIds.length < 1 || schedule.secretIds.length > MAX_IDS_PER_REQUEST) {
+    fail(`secretIds must hold 1-${MAX_IDS_PER_REQUEST} ids, received ${schedule.secretIds.length}`);
+  }
+  const { invalid } = partitionIds(schedule.secretIds);
+  if (invalid.length > 0) fail(invalid.map(({ secretId, problem }) => `${secretId}: ${problem}`).join('; '));
+  if (schedule.reason !== undefined && schedule.reason.length > MAX_REASON_LENGTH) {
+    fail(`reason must be at most ${MAX_REASON_LENGTH} characters, received ${schedule.reason.length}`);
+  }
+}
+
+/**
+ * The native triggers that feed the queue: an EventBridge rule for teardown events and one
+ * EventBridge Scheduler schedule per fixed deletion list. Both deliver straight to the queue, with
+ * retries and a dead-letter queue, so no path depends on async Lambda retries.
+ */
+export class JanitorTriggers extends Construct {
+  readonly rule: Rule;
+  readonly schedules: Schedule[] = [];
+
+  constructor(scope: Construct, id: string, props: JanitorTriggersProps) {
+    super(scope, id);
+    const source = props.eventSource ?? DEFAULT_EVENT_SOURCE;
+    if (!/^[A-Za-z0-9._/-]{1,256}$/.test(source) || source.startsWith('aws.')) {
+      throw new ConfigError(
+        `eventSource must be 1-256 of letters, digits, ".", "_", "-", "/" and not start with "aws.", received "${source}"`,
+      );
+    }
+    this.rule = new Rule(this, 'TeardownRule', {
+      description: 'ConvAI Secret Janitor: Agent Removed and Secret Deletion Requested events to the deletion queue',
+      eventBus: props.eventBus ?? EventBus.fromEventBusName(this, 'DefaultBus', 'default'),
+      eventPattern: { source: [source], detailType: [DETAIL_TYPES.agentRemoved, DETAIL_TYPES.deletionRequested] },
+    });
+    this.rule.addTarget(new SqsQueue(props.queue, { deadLetterQueue: props.deliveryDeadLetterQueue, ...DELIVERY }));
+
+    const names = new Set<string>();
+    for (const schedule of props.scheduledDeletions ?? []) {
+      validateScheduledDeletion(schedule);
+      if (names.has(schedule.name)) throw new ConfigError(`scheduledDeletions "${schedule.name}": name is used twice`);
+      names.add(schedule.name);
+      this.schedules.push(
+        new Schedule(this, `Scheduled-${schedule.name}`, {
+          description: `ConvAI Secret Janitor: scheduled deletion "${schedule.name}"`,
+          schedule: ScheduleExpression.expression(schedule.expression, TimeZone.of(schedule.timeZone ?? 'UTC')),
+          target: new SqsSendMessage(props.queue, {
+            input: ScheduleTargetInput.fromObject({
+              secretIds: [...schedule.secretIds],
+              reason: schedule.reason ?? `scheduled deletion ${schedule.name}`,
+              origin: 'schedule',
+              eventId: ContextAttribute.executionId,
+            }),
+            deadLetterQueue: props.deliveryDeadLetterQueue,
+            ...DELIVERY,
+          }),
+        }),
+      );
+    }
+  }
+}
