@@ -28,10 +28,9 @@ export const DEFAULT_EVENT_SOURCE = 'convai.secret-janitor';
 const SecretIdListSchema = v.pipe(
   v.array(v.string('secretIds must contain only strings'), 'secretIds must be an array of strings'),
   v.minLength(1, 'secretIds must contain at least 1 id, received none'),
-  v.check(
-    (ids) => ids.length <= MAX_IDS_PER_REQUEST,
-    (issue) =>
-      `secretIds must contain at most ${MAX_IDS_PER_REQUEST} ids, received ${(issue.input as unknown[]).length}`,
+  v.maxLength(
+    MAX_IDS_PER_REQUEST,
+    (issue) => `secretIds must contain at most ${MAX_IDS_PER_REQUEST} ids, received ${issue.received}`,
   ),
 );
 
