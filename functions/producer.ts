@@ -41,6 +41,15 @@ export interface BusTarget {
   readonly client?: Pick<EventBridgeClient, 'send'>;
 }
 
+/** Runs an AWS call; any SDK error becomes a QueueError naming the call, with the cause kept. */
+async function send<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (cause) {
+    throw new QueueError(`expected ${what} to succeed, received ${(cause as Error)?.name ?? 'an error'}`, { cause });
+  }
+}
+
 /** Refuses the whole request when any id is invalid, naming each one. */
 function requireValidIds(secretIds: readonly string[]): void {
   const { invalid } = partitionIds(secretIds);
@@ -76,17 +85,19 @@ export async function publishAgentRemoved(event: AgentRemoved, target: BusTarget
   const detail = validate(AgentRemovedDetailSchema, event);
   requireValidIds(detail.secretIds);
   const client = target.client ?? new EventBridgeClient({});
-  const output = await client.send(
-    new PutEventsCommand({
-      Entries: [
-        {
-          EventBusName: target.eventBusName ?? 'default',
-          Source: target.source ?? DEFAULT_EVENT_SOURCE,
-          DetailType: DETAIL_TYPES.agentRemoved,
-          Detail: JSON.stringify(detail),
-        },
-      ],
-    }),
+  const output = await send('PutEvents', () =>
+    client.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            EventBusName: target.eventBusName ?? 'default',
+            Source: target.source ?? DEFAULT_EVENT_SOURCE,
+            DetailType: DETAIL_TYPES.agentRemoved,
+            Detail: JSON.stringify(detail),
+          },
+        ],
+      }),
+    ),
   );
   const entry = output.Entries?.[0];
   if ((output.FailedEntryCount ?? 0) > 0 || !entry?.EventId) {

@@ -14,6 +14,9 @@ export interface EnqueueOptions {
   readonly random: Random;
   /** Sends per chunk, the first included; only the entries that failed are sent again. @default 3 */
   readonly maxRounds?: number;
+  /** No send starts after this epoch ms; what is left comes back in `failed`. @default no deadline */
+  readonly deadlineMs?: number;
+  readonly now?: () => number;
 }
 
 export interface EnqueueResult {
@@ -42,6 +45,10 @@ export async function enqueueAll(bodies: readonly string[], options: EnqueueOpti
     let pending = bodies.slice(start, start + SQS_BATCH_LIMIT).map((body, index) => ({ id: `m${index}`, body }));
     for (let round = 0; round < maxRounds && pending.length > 0; round += 1) {
       if (round > 0) await options.sleep(fullJitterMs(round, 100, 1_000, options.random));
+      if (options.deadlineMs !== undefined && (options.now ?? Date.now)() >= options.deadlineMs) {
+        lastError = 'no time left before the deadline';
+        break;
+      }
       let failedIds: string[];
       try {
         failedIds = await options.queue.sendBatch(pending);

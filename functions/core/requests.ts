@@ -59,12 +59,19 @@ export const MultiDeletionRequestSchema = v.strictObject(
   objectMessage('the multi-id request', ['secretIds', 'reason', 'origin', 'agentId', 'eventId']),
 );
 
-const EnvelopeSchema = v.looseObject({
-  id: v.string('EventBridge event must have a string id'),
-  'detail-type': v.string(),
-  source: v.string(),
-  detail: v.unknown(),
-});
+const EnvelopeSchema = v.looseObject(
+  {
+    id: v.pipe(
+      v.string('EventBridge event id must be a string'),
+      v.minLength(1, 'EventBridge event id must not be empty'),
+      v.maxLength(256, (issue) => `EventBridge event id must be at most 256 characters, received ${issue.received}`),
+    ),
+    'detail-type': v.string('EventBridge detail-type must be a string'),
+    source: v.string('EventBridge source must be a string'),
+    detail: v.unknown(),
+  },
+  objectMessage('the EventBridge event', ['id', 'detail-type', 'source', 'detail']),
+);
 
 /** Where the ids came from; every enqueued message carries it into the logs. */
 export interface Provenance {
@@ -113,9 +120,8 @@ function fromEnvelope(body: Record<string, unknown>): ParsedMessage {
 export function parseMessage(body: string): ParsedMessage {
   const value = parseJsonBody(body);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new RequestValidationError(
-      `body must be a JSON object, received ${Array.isArray(value) ? 'an array' : typeof value}`,
-    );
+    const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+    throw new RequestValidationError(`body must be a JSON object, received ${kind}`);
   }
   const record = value as Record<string, unknown>;
   if ('detail-type' in record) return fromEnvelope(record);
@@ -141,13 +147,13 @@ export function partitionIds(ids: readonly string[]): {
   invalid: { secretId: string; problem: string }[];
 } {
   const valid = new Set<string>();
-  const invalid: { secretId: string; problem: string }[] = [];
+  const invalid = new Map<string, { secretId: string; problem: string }>();
   for (const id of ids) {
     if (SECRET_ID_PATTERN.test(id)) valid.add(id);
-    else {
+    else if (!invalid.has(id)) {
       const problem = formatIssues(v.safeParse(DeletionRequestSchema.entries.secretId, id).issues ?? []);
-      invalid.push({ secretId: JSON.stringify(id).slice(0, 60), problem });
+      invalid.set(id, { secretId: JSON.stringify(id).slice(0, 60), problem });
     }
   }
-  return { valid: [...valid], invalid };
+  return { valid: [...valid], invalid: [...invalid.values()] };
 }
