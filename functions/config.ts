@@ -1,6 +1,10 @@
 import { SECRET_ID_PATTERN } from '#core/schema.ts';
 import { ConfigError } from '#functions/errors.ts';
 
+/** The Powertools service name (log field and metric dimension) and the EMF namespace. */
+export const SERVICE_NAME = 'convai-secret-janitor';
+export const METRICS_NAMESPACE = 'ConvAISecretJanitor';
+
 /** Every default in one place. The CDK construct and the README table are built from these. */
 export const DEFAULTS = {
   apiKeySecretField: 'apiKey',
@@ -18,7 +22,20 @@ export const DEFAULTS = {
   inUseCapSeconds: 11 * 60 * 60 + 30 * 60,
   retryBaseSeconds: 30,
   retryCapSeconds: 15 * 60,
+  sweepMode: 'report',
+  sweepSchedule: 'rate(1 day)',
+  sweepTimeZone: 'UTC',
+  gracePeriodHours: 7 * 24,
+  minGracePeriodHours: 1,
+  maxObservationGapHours: 48,
+  maxDeletionsPerRun: 25,
+  maxDeletionPercent: 10,
+  auditTtlDays: 90,
+  listPageSize: 100,
 } as const;
+
+export const SWEEP_MODES = ['report', 'delete'] as const;
+export type SweepMode = (typeof SWEEP_MODES)[number];
 
 /** The horizon plus the longest deferral must stay inside the 14-day SQS retention. */
 export const MAX_HORIZON_HOURS = 14 * 24 - 24;
@@ -50,6 +67,30 @@ export interface WorkerConfig {
   readonly inUseCapSeconds: number;
   readonly retryBaseSeconds: number;
   readonly retryCapSeconds: number;
+  /** The sweep's marks table; when set, an in-use sweep deletion clears the secret's mark. */
+  readonly marksTableName?: string;
+}
+
+export interface SweepConfig {
+  readonly apiKeySecretId: string;
+  readonly apiKeySecretField: string;
+  readonly apiKeyTtlMs: number;
+  readonly baseUrl: string;
+  readonly queueUrl: string;
+  readonly marksTableName: string;
+  readonly requestTimeoutMs: number;
+  readonly mode: SweepMode;
+  /** Name prefixes this janitor owns. Never empty: no prefix never means "everything". */
+  readonly prefixes: readonly string[];
+  readonly gracePeriodMs: number;
+  readonly maxObservationGapMs: number;
+  readonly maxDeletionsPerRun: number;
+  readonly maxDeletionPercent: number;
+  readonly protectedSecretIds: ReadonlySet<string>;
+  /** Name globs (`*` matches anything) that are never candidates. */
+  readonly protectedNamePatterns: readonly string[];
+  readonly auditTtlDays: number;
+  readonly deadlineMarginMs: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -129,17 +170,24 @@ export function baseUrlProblem(value: string): string | undefined {
 const secretIdCheck = (item: string) =>
   SECRET_ID_PATTERN.test(item) ? undefined : 'expected 1-128 letters, digits, "_" or "-"';
 
-/** Reads the worker's environment once, at cold start. */
-export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
-  const read = envReader(env);
+/** The settings every function that talks to ElevenLabs and the queue shares. */
+function readApiSettings(read: ReturnType<typeof envReader>) {
   return {
     apiKeySecretId: read.required('API_KEY_SECRET_ID', 'the Secrets Manager name or ARN of the ElevenLabs API key'),
     apiKeySecretField: read.string('API_KEY_SECRET_FIELD', DEFAULTS.apiKeySecretField),
     apiKeyTtlMs: read.int('API_KEY_TTL_SECONDS', DEFAULTS.apiKeyTtlSeconds, 0, 86_400) * 1000,
     baseUrl: read.url('ELEVENLABS_BASE_URL', DEFAULTS.baseUrl),
     queueUrl: read.required('QUEUE_URL', 'the URL of the deletion queue'),
-    dlqUrl: read.required('DLQ_URL', 'the URL of the dead-letter queue'),
     requestTimeoutMs: read.int('REQUEST_TIMEOUT_MS', DEFAULTS.requestTimeoutMs, 100, 120_000),
+  };
+}
+
+/** Reads the worker's environment once, at cold start. */
+export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
+  const read = envReader(env);
+  return {
+    ...readApiSettings(read),
+    dlqUrl: read.required('DLQ_URL', 'the URL of the dead-letter queue'),
     concurrency: read.int('CONCURRENCY', DEFAULTS.concurrency, 1, 50),
     horizonMs: read.int('HORIZON_HOURS', DEFAULTS.horizonHours, 1, MAX_HORIZON_HOURS) * 3_600_000,
     protectedSecretIds: new Set(read.list('PROTECTED_SECRET_IDS', secretIdCheck)),
@@ -151,5 +199,40 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     inUseCapSeconds: DEFAULTS.inUseCapSeconds,
     retryBaseSeconds: DEFAULTS.retryBaseSeconds,
     retryCapSeconds: DEFAULTS.retryCapSeconds,
+    ...(env.MARKS_TABLE_NAME?.trim() ? { marksTableName: env.MARKS_TABLE_NAME.trim() } : {}),
+  };
+}
+
+const prefixCheck = (item: string) =>
+  item.length <= 128 && !/[\s*]/.test(item) ? undefined : 'expected 1-128 characters without spaces or "*"';
+
+/** Reads the sweep's environment once, at cold start. Every safety default is here. */
+export function loadSweepConfig(env: Env = process.env): SweepConfig {
+  const read = envReader(env);
+  const prefixes = read.list('SWEEP_PREFIXES', prefixCheck);
+  if (prefixes.length === 0) {
+    throw new ConfigError(
+      'SWEEP_PREFIXES is required (comma-separated secret name prefixes this janitor owns), received nothing; an empty list never means "everything"',
+    );
+  }
+  const mode = read.string('SWEEP_MODE', DEFAULTS.sweepMode);
+  if (!(SWEEP_MODES as readonly string[]).includes(mode)) {
+    throw new ConfigError(`SWEEP_MODE must be one of ${SWEEP_MODES.join(', ')}, received "${mode}"`);
+  }
+  return {
+    ...readApiSettings(read),
+    marksTableName: read.required('MARKS_TABLE_NAME', 'the DynamoDB table of sweep marks'),
+    mode: mode as SweepMode,
+    prefixes,
+    gracePeriodMs:
+      read.int('GRACE_PERIOD_HOURS', DEFAULTS.gracePeriodHours, DEFAULTS.minGracePeriodHours, 365 * 24) * 3_600_000,
+    maxObservationGapMs:
+      read.int('MAX_OBSERVATION_GAP_HOURS', DEFAULTS.maxObservationGapHours, 1, 365 * 24) * 3_600_000,
+    maxDeletionsPerRun: read.int('MAX_DELETIONS_PER_RUN', DEFAULTS.maxDeletionsPerRun, 1, 1000),
+    maxDeletionPercent: read.int('MAX_DELETION_PERCENT', DEFAULTS.maxDeletionPercent, 1, 100),
+    protectedSecretIds: new Set(read.list('PROTECTED_SECRET_IDS', secretIdCheck)),
+    protectedNamePatterns: read.list('PROTECTED_NAME_PATTERNS'),
+    auditTtlDays: DEFAULTS.auditTtlDays,
+    deadlineMarginMs: read.int('DEADLINE_MARGIN_MS', DEFAULTS.deadlineMarginMs, 1000, 300_000),
   };
 }

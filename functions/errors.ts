@@ -54,3 +54,11 @@ export class ApiRequestError extends JanitorError {
     this.reason = reason;
   }
 }
+
+/** The sweep's marks table could not be read or written. The run stops before it enqueues anything. */
+export class MarksTableError extends JanitorError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'MarksTableError';
+  }
+}

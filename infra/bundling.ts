@@ -22,6 +22,7 @@ export const BUNDLE = {
 /** Lambda functions of the stack, by name, with their entry files. */
 export const FUNCTION_ENTRIES = {
   worker: 'functions/handlers/worker.ts',
+  sweep: 'functions/handlers/sweep.ts',
 } as const;
 
 /** Options for `NodejsFunction.bundling`. */

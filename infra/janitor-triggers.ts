@@ -42,28 +42,37 @@ const DELIVERY = { retryAttempts: 185, maxEventAge: Duration.hours(24) } as cons
 const CRON = /^cron\((\S+ ){5}\S+\)$/;
 const RATE = /^rate\(([1-9]\d*) (minute|minutes|hour|hours|day|days)\)$/;
 
+/** Why a Scheduler expression is not accepted, or undefined. */
+export function expressionProblem(expression: string): string | undefined {
+  const rate = RATE.exec(expression);
+  if (!CRON.test(expression) && !rate) {
+    return `expression must be "cron(m h dom mon dow year)" (6 fields) or "rate(N minutes|hours|days)", received "${expression}"`;
+  }
+  // rate(1 day) / rate(2 days): AWS requires the singular unit for 1 and the plural otherwise.
+  if (rate && (rate[1] === '1') === rate[2]?.endsWith('s')) {
+    return `expression must use a singular unit for 1 and a plural otherwise, received "${expression}"`;
+  }
+  return undefined;
+}
+
+/** Why a time zone is not an IANA zone this runtime knows, or undefined. */
+export function timeZoneProblem(timeZone: string): string | undefined {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone });
+    return undefined;
+  } catch {
+    return `timeZone must be an IANA time zone such as "Europe/Berlin", received "${timeZone}"`;
+  }
+}
+
 /** Checks one scheduled deletion at synth; throws a ConfigError that names the schedule and the problem. */
 export function validateScheduledDeletion(schedule: ScheduledDeletion): void {
   const fail = (problem: string) => {
     throw new ConfigError(`scheduledDeletions "${schedule.name}": ${problem}`);
   };
   if (!/^[A-Za-z0-9_-]{1,48}$/.test(schedule.name)) fail('name must be 1-48 letters, digits, "-" or "_"');
-  const rate = RATE.exec(schedule.expression);
-  if (!CRON.test(schedule.expression) && !rate) {
-    fail(
-      `expression must be "cron(m h dom mon dow year)" (6 fields) or "rate(N minutes|hours|days)", received "${schedule.expression}"`,
-    );
-  }
-  // rate(1 day) / rate(2 days): AWS requires the singular unit for 1 and the plural otherwise.
-  if (rate && ((rate[1] === '1' && rate[2]?.endsWith('s')) || (rate[1] !== '1' && !rate[2]?.endsWith('s')))) {
-    fail(`expression must use a singular unit for 1 and a plural otherwise, received "${schedule.expression}"`);
-  }
-  const timeZone = schedule.timeZone ?? 'UTC';
-  try {
-    new Intl.DateTimeFormat('en', { timeZone });
-  } catch {
-    fail(`timeZone must be an IANA time zone such as "Europe/Berlin", received "${timeZone}"`);
-  }
+  const problem = expressionProblem(schedule.expression) ?? timeZoneProblem(schedule.timeZone ?? 'UTC');
+  if (problem) fail(problem);
   if (schedule.secretIds.length < 1 || schedule.secretIds.length > MAX_IDS_PER_REQUEST) {
     fail(`secretIds must hold 1-${MAX_IDS_PER_REQUEST} ids, received ${schedule.secretIds.length}`);
   }

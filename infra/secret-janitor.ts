@@ -2,7 +2,7 @@ import { Duration, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
-import { Grant, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -16,6 +16,8 @@ import { SECRET_ID_PATTERN } from '#core/schema.ts';
 import { baseUrlProblem, DEFAULTS, MAX_HORIZON_HOURS } from '#functions/config.ts';
 import { ConfigError } from '#functions/errors.ts';
 import { cdkBundling, FUNCTION_ENTRIES } from '#infra/bundling.ts';
+import { grantReadApiKey } from '#infra/iam.ts';
+import { JanitorSweep, type SweepOptions } from '#infra/janitor-sweep.ts';
 import { JanitorTriggers, type ScheduledDeletion } from '#infra/janitor-triggers.ts';
 
 export interface SecretJanitorProps {
@@ -61,6 +63,8 @@ export interface SecretJanitorProps {
   readonly eventSource?: string;
   /** Fixed lists of secret ids deleted on a schedule (EventBridge Scheduler). @default [] */
   readonly scheduledDeletions?: readonly ScheduledDeletion[];
+  /** The scheduled stale-secret sweep; report mode unless told otherwise. @default - no sweep */
+  readonly sweep?: SweepOptions;
 }
 
 /** Seconds of the longest deferral; a message past the horizon is moved on its next receive. */
@@ -81,6 +85,7 @@ export class SecretJanitor extends Construct {
   readonly deliveryDeadLetterQueue: Queue;
   readonly triggers: JanitorTriggers;
   readonly worker: NodejsFunction;
+  readonly sweep?: JanitorSweep;
   readonly alarms: Alarm[] = [];
   /** Largest number of receives before SQS itself moves a message to the DLQ. */
   readonly maxReceiveCount: number;
@@ -215,6 +220,22 @@ export class SecretJanitor extends Construct {
       }),
     );
 
+    if (props.sweep) {
+      this.sweep = new JanitorSweep(this, 'Sweep', {
+        options: props.sweep,
+        apiKeySecret: props.apiKeySecret,
+        apiKeySecretField: props.apiKeySecretField ?? DEFAULTS.apiKeySecretField,
+        baseUrl,
+        queue: this.queue,
+        deliveryDeadLetterQueue: this.deliveryDeadLetterQueue,
+        protectedSecretIds: protectedIds,
+        logRetention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      });
+      // An in-use 422 on a sweep deletion clears the mark, so the grace period starts again.
+      this.worker.addEnvironment('MARKS_TABLE_NAME', this.sweep.table.tableName);
+      this.sweep.table.grant(this.worker, 'dynamodb:DeleteItem', 'dynamodb:PutItem');
+    }
+
     this.addAlarms(props, horizon);
   }
 
@@ -261,7 +282,7 @@ export class SecretJanitor extends Construct {
         treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
     ];
-    for (const alarm of alarms) {
+    for (const alarm of [...alarms, ...(this.sweep?.alarms ?? [])]) {
       if (props.alarmTopic) {
         alarm.addAlarmAction(new SnsAction(props.alarmTopic));
         alarm.addOkAction(new SnsAction(props.alarmTopic));
@@ -269,18 +290,4 @@ export class SecretJanitor extends Construct {
       this.alarms.push(alarm);
     }
   }
-}
-
-/**
- * `secretsmanager:GetSecretValue` on this secret only, plus `kms:Decrypt` when it has a key.
- * A secret imported by name has no known suffix, so its ARN ends in `-??????` (six characters
- * exactly); import it by complete ARN to name the one secret.
- */
-export function grantReadApiKey(secret: ISecret, role: Role): void {
-  Grant.addToPrincipal({
-    grantee: role,
-    actions: ['secretsmanager:GetSecretValue'],
-    resourceArns: [secret.secretFullArn ?? `${secret.secretArn}-??????`],
-  });
-  secret.encryptionKey?.grantDecrypt(role);
 }

@@ -43,3 +43,15 @@ export function classifyDelete(answer: HttpAnswer, nowMs: number): Classificatio
   }
   return { kind: 'permanent', detail };
 }
+
+/** What one HTTP answer to a GET means. Anything but 2xx, auth or transient is a failure. */
+export type ReadClassification =
+  | { readonly kind: 'ok' }
+  | Extract<Classification, { kind: 'auth' | 'transient' | 'permanent' }>;
+
+export function classifyRead(answer: HttpAnswer, nowMs: number): ReadClassification {
+  if (answer.status >= 200 && answer.status < 300) return { kind: 'ok' };
+  const classification = classifyDelete(answer, nowMs);
+  if (classification.kind === 'auth' || classification.kind === 'transient') return classification;
+  return { kind: 'permanent', detail: parseErrorBody(answer.body) };
+}

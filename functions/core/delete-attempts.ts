@@ -1,7 +1,7 @@
 import type { ApiKeyProvider } from '#adapters/api-key.ts';
 import type { ApiResponse, ElevenLabsApi } from '#adapters/elevenlabs.ts';
 import { fullJitterMs, type Random } from '#core/backoff.ts';
-import { type Classification, classifyDelete } from '#core/classify.ts';
+import { type Classification, classifyDelete, classifyRead, type ReadClassification } from '#core/classify.ts';
 import type { Sleep } from '#core/ports.ts';
 import { ApiKeyError, ApiRequestError } from '#functions/errors.ts';
 
@@ -17,40 +17,53 @@ export interface AttemptPolicy {
   readonly minAttemptMs: number;
 }
 
-export interface AttemptDeps {
-  readonly api: Pick<ElevenLabsApi, 'deleteSecret'>;
+export interface RetryDeps {
   readonly apiKey: ApiKeyProvider;
   readonly now: () => number;
   readonly sleep: Sleep;
   readonly random: Random;
 }
 
-export type AttemptResult = Classification | { readonly kind: 'key_unavailable'; readonly error: ApiKeyError };
+export interface AttemptDeps extends RetryDeps {
+  readonly api: Pick<ElevenLabsApi, 'deleteSecret'>;
+}
 
-export interface DeleteAttempts {
-  readonly result: AttemptResult;
+type KeyUnavailable = { readonly kind: 'key_unavailable'; readonly error: ApiKeyError };
+export type AttemptResult = Classification | KeyUnavailable;
+
+export interface Attempts<C> {
+  readonly result: C | KeyUnavailable;
   readonly status?: number;
   readonly requestId?: string;
-  /** HTTP requests sent for this record in this invocation. */
+  /** The last response body (for reads). */
+  readonly body?: string;
+  /** HTTP requests sent in this invocation. */
   readonly httpAttempts: number;
   readonly network?: ApiRequestError['reason'];
 }
 
+export type DeleteAttempts = Attempts<Classification>;
+
+type Classified = { readonly kind: string; readonly retryAfterMs?: number };
+type Send = (apiKey: string, timeoutMs: number) => Promise<ApiResponse>;
+
 /**
- * Sends DELETE with a few quick retries (full jitter, honouring Retry-After) and one key refresh
- * on 401/403. Never runs past `deadlineMs`. Returns the last classification.
+ * Sends one request with a few quick retries of transient answers (full jitter, honouring
+ * Retry-After) and one key refresh on 401/403. Never runs past `deadlineMs`. Returns the last
+ * classification. The classifier decides what is transient (`kind: 'transient'`) or auth (`'auth'`).
  */
-export async function deleteWithRetries(
-  secretId: string,
-  deps: AttemptDeps,
+export async function requestWithRetries<C extends Classified>(
+  send: Send,
+  classify: (answer: ApiResponse, nowMs: number) => C,
+  deps: RetryDeps,
   policy: AttemptPolicy,
   deadlineMs: number,
-): Promise<DeleteAttempts> {
+): Promise<Attempts<C>> {
   let httpAttempts = 0;
   let refreshed = false;
   let quickRetries = 0;
-  let last: Omit<DeleteAttempts, 'httpAttempts'> = {
-    result: { kind: 'transient', detail: { message: 'no time left to send a request' } },
+  let last: Omit<Attempts<C>, 'httpAttempts'> = {
+    result: { kind: 'transient', detail: { message: 'no time left to send a request' } } as unknown as C,
   };
 
   for (;;) {
@@ -62,7 +75,6 @@ export async function deleteWithRetries(
       if (error instanceof ApiKeyError) return { result: { kind: 'key_unavailable', error }, httpAttempts };
       throw error;
     }
-
     // Measured after the key read, which can take a while on a cold start.
     const budget = Math.min(policy.requestTimeoutMs, deadlineMs - deps.now());
     if (budget < policy.minAttemptMs) return { ...last, httpAttempts };
@@ -70,17 +82,21 @@ export async function deleteWithRetries(
     let response: ApiResponse | undefined;
     httpAttempts += 1;
     try {
-      response = await deps.api.deleteSecret(secretId, apiKey, budget);
+      response = await send(apiKey, budget);
     } catch (error) {
       if (!(error instanceof ApiRequestError)) throw error;
-      last = { result: { kind: 'transient', detail: { message: error.message } }, network: error.reason };
+      last = {
+        result: { kind: 'transient', detail: { message: error.message } } as unknown as C,
+        network: error.reason,
+      };
     }
 
     if (response) {
-      const result = classifyDelete(response, deps.now());
+      const result = classify(response, deps.now());
       last = {
         result,
         status: response.status,
+        body: response.body,
         ...(response.requestId ? { requestId: response.requestId } : {}),
       };
       if (result.kind === 'auth' && !refreshed) {
@@ -97,11 +113,38 @@ export async function deleteWithRetries(
     }
 
     if (quickRetries >= policy.maxQuickRetries) return { ...last, httpAttempts };
-    const retryAfterMs = last.result.kind === 'transient' ? last.result.retryAfterMs : undefined;
+    const current = last.result as Classified;
+    const retryAfterMs = current.kind === 'transient' ? current.retryAfterMs : undefined;
     if (retryAfterMs !== undefined && retryAfterMs > policy.retryAfterCapMs) return { ...last, httpAttempts };
     const wait = retryAfterMs ?? fullJitterMs(quickRetries, policy.quickBaseMs, policy.quickCapMs, deps.random);
     quickRetries += 1;
     if (deps.now() + wait + policy.minAttemptMs > deadlineMs) return { ...last, httpAttempts };
     await deps.sleep(wait);
   }
+}
+
+/** DELETE one secret with retries; see `requestWithRetries`. */
+export function deleteWithRetries(
+  secretId: string,
+  deps: AttemptDeps,
+  policy: AttemptPolicy,
+  deadlineMs: number,
+): Promise<DeleteAttempts> {
+  return requestWithRetries(
+    (apiKey, timeoutMs) => deps.api.deleteSecret(secretId, apiKey, timeoutMs),
+    classifyDelete,
+    deps,
+    policy,
+    deadlineMs,
+  );
+}
+
+/** A GET with retries (list page, one secret); see `requestWithRetries`. */
+export function readWithRetries(
+  send: Send,
+  deps: RetryDeps,
+  policy: AttemptPolicy,
+  deadlineMs: number,
+): Promise<Attempts<ReadClassification>> {
+  return requestWithRetries(send, classifyRead, deps, policy, deadlineMs);
 }

@@ -40,5 +40,28 @@ export interface MetricsPort {
   count(name: MetricName, value?: number): void;
 }
 
+export const SWEEP_METRICS = [
+  'SweepInventorySize',
+  'SweepOwned',
+  'SweepUnused',
+  'SweepNewlyMarked',
+  'SweepUnmarked',
+  'SweepDue',
+  'SweepEnqueued',
+  'SweepSkippedProtected',
+  'SweepSkippedInUse',
+  'SweepSkippedGracePeriod',
+  'SweepSkippedCapExceeded',
+  'SweepListCalls',
+  'SweepCapExceeded',
+  'SweepAborted',
+  'SweepEnqueueFailed',
+] as const;
+export type SweepMetricName = (typeof SWEEP_METRICS)[number] | 'SweepDuration';
+
+export interface SweepMetricsPort {
+  record(name: SweepMetricName, value: number, unit: 'Count' | 'Milliseconds'): void;
+}
+
 export type Sleep = (ms: number) => Promise<void>;
 export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,5 +1,6 @@
 import type { ApiKeyProvider } from '#adapters/api-key.ts';
 import type { ElevenLabsApi } from '#adapters/elevenlabs.ts';
+import type { MarksStore } from '#adapters/marks-table.ts';
 import type { QueuePort } from '#adapters/queue.ts';
 import { type Random, visibilityDelaySeconds } from '#core/backoff.ts';
 import { type AttemptPolicy, type DeleteAttempts, deleteWithRetries } from '#core/delete-attempts.ts';
@@ -31,6 +32,8 @@ export interface WorkerDeps {
   readonly now: () => number;
   readonly sleep: Sleep;
   readonly random: Random;
+  /** The sweep's marks; present when a sweep is deployed. */
+  readonly marks?: Pick<MarksStore, 'clear'>;
 }
 
 export interface RecordReport {
@@ -120,6 +123,36 @@ async function lookupHolders(secretId: string, deps: WorkerDeps, timeoutMs: numb
   }
 }
 
+/**
+ * A sweep-origin deletion refused as in use: the secret is no longer stale. Acknowledge without a
+ * retry, and clear its mark so the next sweep starts its grace period again.
+ */
+async function skipInUseSweepDeletion(
+  request: DeletionRequest,
+  deps: WorkerDeps,
+  fields: Record<string, unknown>,
+): Promise<RecordReport> {
+  if (!deps.marks) return { outcome: 'in_use_skipped', retry: false, fields: { ...fields, markCleared: false } };
+  try {
+    await deps.marks.clear(request.secretId, {
+      secretId: request.secretId,
+      decision: 'unmarked',
+      reason: 'in_use_at_delete',
+      runId: request.eventId ?? 'worker',
+      mode: 'delete',
+      at: deps.now(),
+    });
+    return { outcome: 'in_use_skipped', retry: false, fields: { ...fields, markCleared: true } };
+  } catch (error) {
+    // The next sweep sees the secret in use (or not) and decides again; never retry a stale deletion.
+    return {
+      outcome: 'in_use_skipped',
+      retry: false,
+      fields: { ...fields, markCleared: false, error: describeError(error) },
+    };
+  }
+}
+
 function provenance(request: DeletionRequest) {
   return {
     secretId: request.secretId,
@@ -185,6 +218,7 @@ export async function processDeletion(
     case 'already_gone':
       return { outcome: 'already_gone', retry: false, fields };
     case 'in_use': {
+      if (request.origin === 'sweep') return skipInUseSweepDeletion(request, deps, fields);
       const holders = config.lookupHolders
         ? await lookupHolders(request.secretId, deps, Math.min(config.requestTimeoutMs, deadlineMs - deps.now()))
         : {};
@@ -222,6 +256,7 @@ async function processFanOut(
   provenance: Provenance,
   deps: WorkerDeps,
   config: WorkerConfig,
+  deadlineMs: number,
 ): Promise<RecordReport> {
   const { valid, invalid } = partitionIds(secretIds);
   const fields = { ...provenance, attempt: record.receiveCount, messageId: record.messageId };
@@ -236,6 +271,8 @@ async function processFanOut(
     queue: deps.queue,
     sleep: deps.sleep,
     random: deps.random,
+    deadlineMs,
+    now: deps.now,
   });
   const counts = { requested: secretIds.length, enqueued: result.enqueued, refusedIds: invalid.length };
   if (result.failed.length > 0) {
@@ -274,6 +311,7 @@ export async function processRecord(
       messageId: record.messageId,
     });
   }
-  if (message.kind === 'multi') return processFanOut(record, message.secretIds, message.provenance, deps, config);
+  if (message.kind === 'multi')
+    return processFanOut(record, message.secretIds, message.provenance, deps, config, deadlineMs);
   return processDeletion(record, message.request, deps, config, deadlineMs);
 }

@@ -1,0 +1,115 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteCommand,
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { Sleep } from '#core/ports.ts';
+import type { Mark } from '#core/sweep-plan.ts';
+import { MarksTableError } from '#functions/errors.ts';
+
+/** The table layout: marks under one partition (read with one paginated Query), audits per secret. */
+export const MARK_PK = 'MARK';
+export const auditPk = (secretId: string) => `AUDIT#${secretId}`;
+
+export type AuditDecision = 'marked' | 'unmarked' | 'enqueued' | 'would_enqueue' | 'skipped';
+
+export interface AuditRecord {
+  readonly secretId: string;
+  readonly name?: string;
+  readonly decision: AuditDecision;
+  readonly reason: string;
+  readonly runId: string;
+  readonly mode: string;
+  readonly at: number;
+}
+
+export interface MarksStore {
+  readAll(): Promise<Map<string, Mark>>;
+  /** Unmarks first, then marks, then audits; throws MarksTableError if any write still fails. */
+  apply(changes: { deletes: readonly string[]; puts: readonly Mark[]; audits: readonly AuditRecord[] }): Promise<void>;
+  /** Removes one mark (the worker, after ElevenLabs said the secret is in use) with its audit. */
+  clear(secretId: string, audit: AuditRecord): Promise<void>;
+}
+
+export interface MarksTableOptions {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  readonly auditTtlDays: number;
+  readonly sleep: Sleep;
+  /** BatchWriteItem rounds for unprocessed items. @default 5 */
+  readonly maxRounds?: number;
+}
+
+type WriteRequest = {
+  PutRequest?: { Item: Record<string, unknown> };
+  DeleteRequest?: { Key: Record<string, unknown> };
+};
+
+export function createMarksTable(options: MarksTableOptions): MarksStore {
+  const doc = DynamoDBDocumentClient.from(options.client, { marshallOptions: { removeUndefinedValues: true } });
+  const table = options.tableName;
+  const auditItem = (audit: AuditRecord) => ({
+    pk: auditPk(audit.secretId),
+    sk: `${new Date(audit.at).toISOString()}#${audit.runId}#${audit.decision}`,
+    ...audit,
+    ttl: Math.floor(audit.at / 1000) + options.auditTtlDays * 86_400,
+  });
+  const markItem = (mark: Mark) => ({ pk: MARK_PK, sk: mark.secretId, ...mark });
+
+  async function batchWrite(requests: WriteRequest[]): Promise<void> {
+    for (let start = 0; start < requests.length; start += 25) {
+      let pending = requests.slice(start, start + 25);
+      for (let round = 0; pending.length > 0; round += 1) {
+        if (round >= (options.maxRounds ?? 5)) {
+          throw new MarksTableError(
+            `expected BatchWriteItem to store every item, received ${pending.length} unprocessed`,
+          );
+        }
+        if (round > 0) await options.sleep(50 * 2 ** round);
+        const output = await doc.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
+        pending = (output.UnprocessedItems?.[table] ?? []) as WriteRequest[];
+      }
+    }
+  }
+
+  return {
+    async readAll() {
+      const marks = new Map<string, Mark>();
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await doc.send(
+          new QueryCommand({
+            TableName: table,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': MARK_PK },
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          const { secretId, name, firstSeenUnusedAt, lastSeenUnusedAt } = item;
+          if (typeof secretId !== 'string' || typeof firstSeenUnusedAt !== 'number') continue;
+          marks.set(secretId, {
+            secretId,
+            name: String(name ?? ''),
+            firstSeenUnusedAt,
+            lastSeenUnusedAt: typeof lastSeenUnusedAt === 'number' ? lastSeenUnusedAt : firstSeenUnusedAt,
+          });
+        }
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+      return marks;
+    },
+    async apply({ deletes, puts, audits }) {
+      await batchWrite(deletes.map((secretId) => ({ DeleteRequest: { Key: { pk: MARK_PK, sk: secretId } } })));
+      await batchWrite(puts.map((mark) => ({ PutRequest: { Item: markItem(mark) } })));
+      await batchWrite(audits.map((audit) => ({ PutRequest: { Item: auditItem(audit) } })));
+    },
+    async clear(secretId, audit) {
+      await doc.send(new DeleteCommand({ TableName: table, Key: { pk: MARK_PK, sk: secretId } }));
+      await doc.send(new PutCommand({ TableName: table, Item: auditItem(audit) }));
+    },
+  };
+}

@@ -1,0 +1,220 @@
+import { Duration, RemovalPolicy, TimeZone } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { DEFAULTS, METRICS_NAMESPACE, SERVICE_NAME, type SweepMode } from '#functions/config.ts';
+import { ConfigError } from '#functions/errors.ts';
+import { cdkBundling, FUNCTION_ENTRIES } from '#infra/bundling.ts';
+import { grantReadApiKey } from '#infra/iam.ts';
+import { expressionProblem, timeZoneProblem } from '#infra/janitor-triggers.ts';
+
+/** The scheduled stale-secret sweep. Every default is the safe one. */
+export interface SweepOptions {
+  /** Name prefixes this janitor owns; only such secrets are ever considered. Must not be empty. */
+  readonly prefixes: readonly string[];
+  /** `report` logs the plan and enqueues nothing; `delete` enqueues due secrets. @default 'report' */
+  readonly mode?: SweepMode;
+  /** EventBridge Scheduler expression. @default 'rate(1 day)' */
+  readonly schedule?: string;
+  /** IANA time zone of a cron schedule. @default 'UTC' */
+  readonly timeZone?: string;
+  /** How long a secret must be seen unused, continuously, before it is due. At least 1 hour. @default Duration.days(7) */
+  readonly gracePeriod?: Duration;
+  /** A mark not refreshed for this long restarts its grace period (runs were missed). @default Duration.hours(48) */
+  readonly maxObservationGap?: Duration;
+  /** A run with more due secrets than this deletes nothing. @default 25 */
+  readonly maxDeletionsPerRun?: number;
+  /** A run with more due secrets than this percentage of the owned inventory (at least 1) deletes nothing. @default 10 */
+  readonly maxDeletionPercent?: number;
+  /** Secret name globs (`*` = anything) that are never candidates. @default [] */
+  readonly protectedNamePatterns?: readonly string[];
+  /** Sweep function timeout. @default Duration.minutes(5) */
+  readonly timeout?: Duration;
+  /** Sweep function memory in MB. @default 512 */
+  readonly memorySize?: number;
+}
+
+export interface JanitorSweepProps {
+  readonly options: SweepOptions;
+  readonly apiKeySecret: ISecret;
+  readonly apiKeySecretField: string;
+  readonly baseUrl: string;
+  readonly queue: IQueue;
+  readonly deliveryDeadLetterQueue: IQueue;
+  readonly protectedSecretIds: readonly string[];
+  readonly logRetention: RetentionDays;
+}
+
+function check(condition: boolean, message: string): void {
+  if (!condition) throw new ConfigError(`sweep: ${message}`);
+}
+
+/** Validates the sweep options at synth, with errors that name the option and the value. */
+export function validateSweepOptions(options: SweepOptions): void {
+  check(
+    options.prefixes.length > 0,
+    'prefixes must name at least one secret name prefix; none never means "everything"',
+  );
+  for (const prefix of options.prefixes) {
+    check(
+      /^[^\s*,]{1,128}$/.test(prefix),
+      `prefixes entry "${prefix}" must be 1-128 characters without spaces, "*" or ","`,
+    );
+  }
+  const mode = options.mode ?? DEFAULTS.sweepMode;
+  check(mode === 'report' || mode === 'delete', `mode must be "report" or "delete", received "${mode}"`);
+  const problem =
+    expressionProblem(options.schedule ?? DEFAULTS.sweepSchedule) ?? timeZoneProblem(options.timeZone ?? 'UTC');
+  check(problem === undefined, problem ?? '');
+  const grace = (options.gracePeriod ?? Duration.hours(DEFAULTS.gracePeriodHours)).toHours({ integral: false });
+  check(
+    Number.isInteger(grace) && grace >= DEFAULTS.minGracePeriodHours,
+    `gracePeriod must be whole hours, at least 1, received ${grace} h`,
+  );
+  const gap = (options.maxObservationGap ?? Duration.hours(DEFAULTS.maxObservationGapHours)).toHours({
+    integral: false,
+  });
+  check(Number.isInteger(gap) && gap >= 1, `maxObservationGap must be whole hours, at least 1, received ${gap} h`);
+  const perRun = options.maxDeletionsPerRun ?? DEFAULTS.maxDeletionsPerRun;
+  check(
+    Number.isInteger(perRun) && perRun >= 1 && perRun <= 1000,
+    `maxDeletionsPerRun must be 1-1000, received ${perRun}`,
+  );
+  const percent = options.maxDeletionPercent ?? DEFAULTS.maxDeletionPercent;
+  check(
+    Number.isInteger(percent) && percent >= 1 && percent <= 100,
+    `maxDeletionPercent must be 1-100, received ${percent}`,
+  );
+  for (const pattern of options.protectedNamePatterns ?? []) {
+    check(
+      pattern.length > 0 && !pattern.includes(','),
+      `protectedNamePatterns entry "${pattern}" must be non-empty without ","`,
+    );
+  }
+}
+
+/**
+ * The sweep: a marks table (on-demand, point-in-time recovery, TTL on audits), a function that
+ * builds the plan, and a schedule that runs it. It enqueues due secrets on the janitor's queue.
+ */
+export class JanitorSweep extends Construct {
+  readonly table: Table;
+  readonly function: NodejsFunction;
+  readonly schedule: Schedule;
+  readonly alarms: Alarm[];
+
+  constructor(scope: Construct, id: string, props: JanitorSweepProps) {
+    super(scope, id);
+    const { options } = props;
+    validateSweepOptions(options);
+
+    this.table = new Table(this, 'Marks', {
+      partitionKey: { name: 'pk', type: AttributeType.STRING },
+      sortKey: { name: 'sk', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: 'ttl',
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    const logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention });
+    const role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description:
+        'ConvAI Secret Janitor sweep: read the API key, read and write marks, enqueue due secrets, write logs',
+    });
+    logGroup.grantWrite(role);
+    grantReadApiKey(props.apiKeySecret, role);
+    this.table.grant(role, 'dynamodb:Query', 'dynamodb:BatchWriteItem');
+    props.queue.grantSendMessages(role);
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: FUNCTION_ENTRIES.sweep,
+      handler: 'handler',
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: options.memorySize ?? 512,
+      timeout: options.timeout ?? Duration.minutes(5),
+      role,
+      logGroup,
+      bundling: cdkBundling(),
+      description: 'Finds stale ElevenLabs secrets owned by this janitor and enqueues them after the grace period',
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        API_KEY_SECRET_ID: props.apiKeySecret.secretFullArn ?? props.apiKeySecret.secretName,
+        API_KEY_SECRET_FIELD: props.apiKeySecretField,
+        ELEVENLABS_BASE_URL: props.baseUrl,
+        QUEUE_URL: props.queue.queueUrl,
+        MARKS_TABLE_NAME: this.table.tableName,
+        SWEEP_PREFIXES: options.prefixes.join(','),
+        SWEEP_MODE: options.mode ?? DEFAULTS.sweepMode,
+        GRACE_PERIOD_HOURS: String((options.gracePeriod ?? Duration.hours(DEFAULTS.gracePeriodHours)).toHours()),
+        MAX_OBSERVATION_GAP_HOURS: String(
+          (options.maxObservationGap ?? Duration.hours(DEFAULTS.maxObservationGapHours)).toHours(),
+        ),
+        MAX_DELETIONS_PER_RUN: String(options.maxDeletionsPerRun ?? DEFAULTS.maxDeletionsPerRun),
+        MAX_DELETION_PERCENT: String(options.maxDeletionPercent ?? DEFAULTS.maxDeletionPercent),
+        PROTECTED_SECRET_IDS: props.protectedSecretIds.join(','),
+        PROTECTED_NAME_PATTERNS: (options.protectedNamePatterns ?? []).join(','),
+      },
+    });
+
+    this.schedule = new Schedule(this, 'Schedule', {
+      description: 'ConvAI Secret Janitor: stale-secret sweep',
+      schedule: ScheduleExpression.expression(
+        options.schedule ?? DEFAULTS.sweepSchedule,
+        TimeZone.of(options.timeZone ?? DEFAULTS.sweepTimeZone),
+      ),
+      target: new LambdaInvoke(this.function, {
+        input: ScheduleTargetInput.fromObject({ trigger: 'sweep-schedule' }),
+        deadLetterQueue: props.deliveryDeadLetterQueue,
+        retryAttempts: 2,
+        maxEventAge: Duration.hours(1),
+      }),
+    });
+
+    const sweepMetric = (metricName: string) =>
+      new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { service: SERVICE_NAME },
+        statistic: 'Maximum',
+        period: Duration.hours(1),
+      });
+    const alarmOn = (id: string, description: string, metric: Metric) =>
+      new Alarm(this, id, {
+        alarmDescription: description,
+        metric,
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+    this.alarms = [
+      alarmOn(
+        'CapExceeded',
+        'A sweep run found more due secrets than its caps allow and deleted nothing. Read its plan.',
+        sweepMetric('SweepCapExceeded'),
+      ),
+      alarmOn(
+        'Aborted',
+        'A sweep run could not list the whole inventory or use its table, and decided nothing.',
+        sweepMetric('SweepAborted'),
+      ),
+      alarmOn(
+        'Errors',
+        'The sweep function failed.',
+        this.function.metricErrors({ period: Duration.hours(1), statistic: 'Sum' }),
+      ),
+    ];
+  }
+}
