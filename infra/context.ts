@@ -29,6 +29,22 @@ export const JanitorContextSchema = v.pipe(
       maxConcurrency: v.optional(v.pipe(v.number(), v.integer())),
       enabled: v.optional(v.boolean()),
       alarmEmail: v.optional(v.pipe(v.string(), v.email())),
+      sweep: v.optional(
+        v.strictObject(
+          {
+            prefixes: v.array(v.string()),
+            mode: v.optional(v.picklist(['report', 'delete'], 'sweep.mode must be "report" or "delete"')),
+            schedule: v.optional(v.string()),
+            timeZone: v.optional(v.string()),
+            gracePeriodHours: v.optional(v.pipe(v.number(), v.integer())),
+            maxObservationGapHours: v.optional(v.pipe(v.number(), v.integer())),
+            maxDeletionsPerRun: v.optional(v.pipe(v.number(), v.integer())),
+            maxDeletionPercent: v.optional(v.pipe(v.number(), v.integer())),
+            protectedNamePatterns: v.optional(v.array(v.string())),
+          },
+          (issue) => `sweep: unknown or missing key ${JSON.stringify(issue.path?.at(-1)?.key)}`,
+        ),
+      ),
       eventBusName: v.optional(v.pipe(v.string(), v.minLength(1))),
       eventSource: v.optional(v.pipe(v.string(), v.minLength(1))),
       scheduledDeletions: v.optional(

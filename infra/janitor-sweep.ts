@@ -1,8 +1,8 @@
-import { Duration, RemovalPolicy, TimeZone } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, TimeZone, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, type CfnFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
@@ -168,6 +168,16 @@ export class JanitorSweep extends Construct {
       },
     });
 
+    const schedulerRole = new Role(this, 'ScheduleRole', {
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com'),
+      description: 'ConvAI Secret Janitor: lets the sweep schedule invoke the sweep function',
+    });
+    const fnLogicalId = Stack.of(this).getLogicalId(this.function.node.defaultChild as CfnFunction);
+    Validations.of(schedulerRole).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${fnLogicalId}.Arn>:*]`,
+      reason:
+        'The CDK invoke grant adds "<function ARN>:*" to cover versions and aliases of this one function; no other function matches.',
+    });
     this.schedule = new Schedule(this, 'Schedule', {
       description: 'ConvAI Secret Janitor: stale-secret sweep',
       schedule: ScheduleExpression.expression(
@@ -175,6 +185,7 @@ export class JanitorSweep extends Construct {
         TimeZone.of(options.timeZone ?? DEFAULTS.sweepTimeZone),
       ),
       target: new LambdaInvoke(this.function, {
+        role: schedulerRole,
         input: ScheduleTargetInput.fromObject({ trigger: 'sweep-schedule' }),
         deadLetterQueue: props.deliveryDeadLetterQueue,
         retryAttempts: 2,

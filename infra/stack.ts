@@ -8,6 +8,8 @@ import type { Construct } from 'constructs';
 import type { JanitorContext } from '#infra/context.ts';
 import { SecretJanitor } from '#infra/secret-janitor.ts';
 
+const hours = (value: number | undefined) => (value === undefined ? undefined : Duration.hours(value));
+
 export interface JanitorStackProps extends StackProps {
   readonly config: JanitorContext;
 }
@@ -49,7 +51,7 @@ export class JanitorStack extends Stack {
       apiKeySecret,
       apiKeySecretField: config.apiKeySecretField,
       baseUrl: config.baseUrl,
-      horizon: config.horizonHours === undefined ? undefined : Duration.hours(config.horizonHours),
+      horizon: hours(config.horizonHours),
       protectedSecretIds: config.protectedSecretIds,
       dryRun: config.dryRun,
       concurrency: config.concurrency,
@@ -59,6 +61,17 @@ export class JanitorStack extends Stack {
       eventBus: config.eventBusName ? EventBus.fromEventBusName(this, 'EventBus', config.eventBusName) : undefined,
       eventSource: config.eventSource,
       scheduledDeletions: config.scheduledDeletions,
+      sweep: config.sweep && {
+        prefixes: config.sweep.prefixes,
+        mode: config.sweep.mode,
+        schedule: config.sweep.schedule,
+        timeZone: config.sweep.timeZone,
+        gracePeriod: hours(config.sweep.gracePeriodHours),
+        maxObservationGap: hours(config.sweep.maxObservationGapHours),
+        maxDeletionsPerRun: config.sweep.maxDeletionsPerRun,
+        maxDeletionPercent: config.sweep.maxDeletionPercent,
+        protectedNamePatterns: config.sweep.protectedNamePatterns,
+      },
     });
   }
 }
