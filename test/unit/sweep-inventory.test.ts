@@ -1,0 +1,256 @@
+import { describe, expect, it } from 'vitest';
+import type { ApiResponse, ElevenLabsApi, ListSecretsQuery } from '#adapters/elevenlabs.ts';
+import type { AttemptPolicy } from '#core/delete-attempts.ts';
+import { type InventoryDeps, listInventory } from '#core/sweep-inventory.ts';
+import { ApiKeyError, ApiRequestError } from '#functions/errors.ts';
+import { fakeApiKey, fakeClock, response } from '#test/unit/support/fakes.ts';
+
+/** The retry policy runSweep uses for list pages. */
+const POLICY: AttemptPolicy = {
+  maxQuickRetries: 4,
+  quickBaseMs: 250,
+  quickCapMs: 4_000,
+  retryAfterCapMs: 10_000,
+  requestTimeoutMs: 10_000,
+  minAttemptMs: 500,
+};
+
+interface ListedSecret {
+  secret_id: string;
+  name: string;
+  used_by?: unknown;
+}
+
+const EMPTY_USED_BY = { tools: [], agents: [], phone_numbers: [], mcp_servers: [], others: [] };
+const listed = (secret_id: string, name: string, used_by: unknown = EMPTY_USED_BY): ListedSecret => ({
+  secret_id,
+  name,
+  used_by,
+});
+const many = (count: number, prefix: string) =>
+  Array.from({ length: count }, (_, index) => listed(`sec_${prefix.replace(/\W/g, '')}${index}`, `${prefix}${index}`));
+
+/**
+ * GET /v1/convai/secrets over an array: `search` filters by name prefix, the cursor is `c:<offset>`.
+ * `answer` may take over a request (a fault, a malformed page) by returning a response.
+ */
+function listApi(
+  secrets: readonly ListedSecret[],
+  answer?: (query: ListSecretsQuery) => ApiResponse | Error | undefined,
+) {
+  const queries: ListSecretsQuery[] = [];
+  const api: Pick<ElevenLabsApi, 'listSecrets'> = {
+    async listSecrets(query) {
+      queries.push(query);
+      const override = answer?.(query);
+      if (override instanceof Error) throw override;
+      if (override) return override;
+      const matching = secrets.filter((secret) => secret.name.startsWith(query.search ?? ''));
+      const offset = query.cursor ? Number(query.cursor.slice(2)) : 0;
+      const next = offset + query.pageSize < matching.length ? `c:${offset + query.pageSize}` : null;
+      return response(200, { secrets: matching.slice(offset, offset + query.pageSize), next_cursor: next });
+    },
+  };
+  return { api, queries };
+}
+
+function deps(api: Pick<ElevenLabsApi, 'listSecrets'>, apiKey = fakeApiKey()) {
+  const clock = fakeClock();
+  const sleeps: number[] = [];
+  const inventoryDeps: InventoryDeps = {
+    api,
+    apiKey: apiKey.provider,
+    now: clock.now,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      clock.advance(ms);
+    },
+    random: () => 0.5,
+  };
+  return { deps: inventoryDeps, clock, sleeps };
+}
+
+async function inventory(
+  prefixes: readonly string[],
+  api: Pick<ElevenLabsApi, 'listSecrets'>,
+  options: { apiKey?: ReturnType<typeof fakeApiKey>; deadlineInMs?: number } = {},
+) {
+  const wired = deps(api, options.apiKey);
+  return listInventory(prefixes, wired.deps, POLICY, wired.clock.now() + (options.deadlineInMs ?? 15 * 60_000));
+}
+
+const onPage = (offset: number, result: ApiResponse | Error) => (query: ListSecretsQuery) =>
+  (query.cursor ? Number(query.cursor.slice(2)) : 0) === offset ? result : undefined;
+
+describe('listInventory', () => {
+  it('returns every secret of a prefix when it follows next_cursor across pages', async () => {
+    const result = await inventory(['ci-run-'], listApi(many(250, 'ci-run-')).api);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.secrets).toHaveLength(250);
+    expect(result.secrets[249]).toMatchObject({ secretId: 'sec_cirun249', name: 'ci-run-249' });
+  });
+
+  it('asks for pages of 100 with the prefix as search and the previous next_cursor', async () => {
+    const { api, queries } = listApi(many(250, 'ci-run-'));
+    await inventory(['ci-run-'], api);
+    expect(queries).toEqual([
+      { pageSize: 100, search: 'ci-run-', cursor: undefined },
+      { pageSize: 100, search: 'ci-run-', cursor: 'c:100' },
+      { pageSize: 100, search: 'ci-run-', cursor: 'c:200' },
+    ]);
+  });
+
+  it('counts one list call per page when no page fails', async () => {
+    const result = await inventory(
+      ['ci-run-', 'preview-'],
+      listApi([...many(250, 'ci-run-'), ...many(100, 'preview-')]).api,
+    );
+    expect(result.listCalls).toBe(3 + 1);
+  });
+
+  it('lists each prefix from its first page', async () => {
+    const { api, queries } = listApi([...many(150, 'ci-run-'), ...many(50, 'preview-')]);
+    await inventory(['ci-run-', 'preview-'], api);
+    expect(queries.map((query) => [query.search, query.cursor])).toEqual([
+      ['ci-run-', undefined],
+      ['ci-run-', 'c:100'],
+      ['preview-', undefined],
+    ]);
+  });
+
+  it('keeps one entry per id when two prefixes return the same secret', async () => {
+    const result = await inventory(['ci-', 'ci-run-'], listApi(many(3, 'ci-run-')).api);
+    expect(result.ok && result.secrets.map((secret) => secret.secretId)).toEqual([
+      'sec_cirun0',
+      'sec_cirun1',
+      'sec_cirun2',
+    ]);
+  });
+
+  it('keeps a secret outside the prefixes that the server returned, for the plan to judge', async () => {
+    const api = listApi([], () => response(200, { secrets: [listed('sec_x', 'prod-db')], next_cursor: null })).api;
+    const result = await inventory(['ci-run-'], api);
+    expect(result.ok && result.secrets.map((secret) => secret.name)).toEqual(['prod-db']);
+  });
+
+  it('summarizes used_by so that an unknown holder is a use', async () => {
+    const secrets = [
+      listed('sec_free', 'ci-run-free'),
+      listed('sec_hidden', 'ci-run-hidden', { ...EMPTY_USED_BY, tools: [{ id: 'tool_9', type: 'unknown' }] }),
+    ];
+    const result = await inventory(['ci-run-'], listApi(secrets).api);
+    expect(result.ok && result.secrets.map((secret) => [secret.secretId, secret.usage.inUse])).toEqual([
+      ['sec_free', false],
+      ['sec_hidden', true],
+    ]);
+  });
+
+  it('ends a prefix when next_cursor is an empty string', async () => {
+    const { api, queries } = listApi([], () =>
+      response(200, { secrets: [listed('sec_1', 'ci-run-1')], next_cursor: '' }),
+    );
+    const result = await inventory(['ci-run-'], api);
+    expect(result.ok).toBe(true);
+    expect(queries).toHaveLength(1);
+  });
+
+  it('aborts when page 3 of 5 still answers 500 after every retry', async () => {
+    const { api, queries } = listApi(many(500, 'ci-run-'), onPage(200, response(500, { detail: 'upstream' })));
+    const result = await inventory(['ci-run-'], api);
+    expect(result).toEqual({
+      ok: false,
+      reason: 'prefix "ci-run-" page 3: transient, HTTP 500: upstream',
+      listCalls: 2 + 1 + POLICY.maxQuickRetries,
+    });
+    expect(queries.some((query) => query.cursor === 'c:300')).toBe(false);
+  });
+
+  it('completes when a page answers 500 once and then 200', async () => {
+    let failures = 0;
+    const api = listApi(many(250, 'ci-run-'), (query) =>
+      query.cursor === 'c:100' && failures++ === 0 ? response(503) : undefined,
+    ).api;
+    const result = await inventory(['ci-run-'], api);
+    expect(result.ok && result.secrets).toHaveLength(250);
+    expect(result.listCalls).toBe(4);
+  });
+
+  it('aborts when a page keeps failing with a network error', async () => {
+    const api = listApi(many(150, 'ci-run-'), onPage(100, new ApiRequestError('network', 'ECONNRESET'))).api;
+    const result = await inventory(['ci-run-'], api);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.reason).toContain('prefix "ci-run-" page 2: transient, HTTP none');
+  });
+
+  it('aborts when the key is refused with 401 even after a refresh', async () => {
+    const apiKey = fakeApiKey();
+    const api = listApi(many(10, 'ci-run-'), () => response(401, { detail: { status: 'invalid_api_key' } })).api;
+    const result = await inventory(['ci-run-'], api, { apiKey });
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.reason).toMatch(/^prefix "ci-run-" page 1: auth, HTTP 401/);
+    expect(apiKey.calls.filter((call) => call.forceRefresh)).toHaveLength(1);
+  });
+
+  it('aborts when the API key cannot be read', async () => {
+    const apiKey = fakeApiKey({ fail: () => new ApiKeyError('secret janitor/key not found') });
+    const result = await inventory(['ci-run-'], listApi(many(10, 'ci-run-')).api, { apiKey });
+    expect(result).toMatchObject({ ok: false, listCalls: 0 });
+    expect(!result.ok && result.reason).toContain('key_unavailable');
+  });
+
+  it('aborts without a request when no time is left before the deadline', async () => {
+    const { api, queries } = listApi(many(10, 'ci-run-'));
+    const result = await inventory(['ci-run-'], api, { deadlineInMs: 100 });
+    expect(result).toMatchObject({ ok: false, listCalls: 0 });
+    expect(queries).toEqual([]);
+  });
+
+  it('aborts when a page body is not JSON', async () => {
+    const api = listApi(many(150, 'ci-run-'), onPage(100, response(200, '<html>gateway</html>'))).api;
+    const result = await inventory(['ci-run-'], api);
+    expect(result).toEqual({ ok: false, reason: 'prefix "ci-run-" page 2: page body is not JSON', listCalls: 2 });
+  });
+
+  it('aborts when a page has no secrets array', async () => {
+    const api = listApi([], () => response(200, { items: [], next_cursor: null })).api;
+    const result = await inventory(['ci-run-'], api);
+    expect(!result.ok && result.reason).toBe('prefix "ci-run-" page 1: page has no "secrets" array');
+  });
+
+  it('aborts when a secret on the page has no string secret_id', async () => {
+    const api = listApi([], () =>
+      response(200, { secrets: [{ secret_id: 7, name: 'ci-run-7' }], next_cursor: null }),
+    ).api;
+    const result = await inventory(['ci-run-'], api);
+    expect(!result.ok && result.reason).toBe('prefix "ci-run-" page 1: a secret has no string secret_id or name');
+  });
+
+  it('aborts when next_cursor is not a string', async () => {
+    const api = listApi([], () => response(200, { secrets: [], next_cursor: 2 })).api;
+    const result = await inventory(['ci-run-'], api);
+    expect(!result.ok && result.reason).toBe('prefix "ci-run-" page 1: page has a "next_cursor" that is not a string');
+  });
+
+  it('aborts when next_cursor repeats', async () => {
+    const { api, queries } = listApi([], (query) =>
+      response(200, { secrets: [listed(`sec_${query.cursor ?? 'first'}`, 'ci-run-x')], next_cursor: 'same' }),
+    );
+    const result = await inventory(['ci-run-'], api);
+    expect(result).toEqual({
+      ok: false,
+      reason: 'prefix "ci-run-" page 2: next_cursor repeats, paging would never end',
+      listCalls: 2,
+    });
+    expect(queries).toHaveLength(2);
+  });
+
+  it('stops at the failing prefix without listing the next one', async () => {
+    const { api, queries } = listApi([...many(10, 'ci-run-'), ...many(10, 'preview-')], (query) =>
+      query.search === 'ci-run-' ? response(200, 'not json') : undefined,
+    );
+    const result = await inventory(['ci-run-', 'preview-'], api);
+    expect(result.ok).toBe(false);
+    expect(queries.map((query) => query.search)).toEqual(['ci-run-']);
+  });
+});
