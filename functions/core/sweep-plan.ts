@@ -115,7 +115,10 @@ export function planSweep(
     else skipped.grace_period += 1;
   }
   for (const mark of marks.values()) {
-    if (!seen.has(mark.secretId)) unmarked.push({ secretId: mark.secretId, name: mark.name, reason: 'gone' });
+    if (seen.has(mark.secretId)) continue;
+    // Listing is per prefix, so a secret whose prefix was dropped is missing rather than unowned.
+    const owns = policy.prefixes.some((prefix) => mark.name.startsWith(prefix));
+    unmarked.push({ secretId: mark.secretId, name: mark.name, reason: owns ? 'gone' : 'not_owned' });
   }
 
   const { limit, cap } = deletionLimit(owned, policy);

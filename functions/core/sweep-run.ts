@@ -6,7 +6,7 @@ import type { LogPort, SweepMetricsPort } from '#core/ports.ts';
 import type { DeletionRequest } from '#core/schema.ts';
 import { type InventoryDeps, listInventory } from '#core/sweep-inventory.ts';
 import { type Mark, planSweep, type SweepPlan } from '#core/sweep-plan.ts';
-import type { SweepConfig } from '#functions/config.ts';
+import { DEFAULTS, type SweepConfig } from '#functions/config.ts';
 import { describeError } from '#functions/errors.ts';
 
 export interface SweepDeps extends InventoryDeps {
@@ -30,8 +30,11 @@ export interface SweepSummary {
 
 const hours = (ms: number) => Math.round((ms / 3_600_000) * 10) / 10;
 
+/** Names are free text; keep the reason well under the message schema's 512 characters. */
+const shortName = (name: string) => (name.length > 200 ? `${name.slice(0, 200)}…` : name);
+
 function dueReason(mark: Mark, now: number, config: SweepConfig): string {
-  return `stale: "${mark.name}" unused since ${new Date(mark.firstSeenUnusedAt).toISOString()} (${hours(now - mark.firstSeenUnusedAt)} h, grace ${hours(config.gracePeriodMs)} h)`;
+  return `stale: "${shortName(mark.name)}" unused since ${new Date(mark.firstSeenUnusedAt).toISOString()} (${hours(now - mark.firstSeenUnusedAt)} h, grace ${hours(config.gracePeriodMs)} h)`;
 }
 
 /**
@@ -88,7 +91,13 @@ export async function runSweep(config: SweepConfig, deps: SweepDeps, deadlineMs:
     requestTimeoutMs: config.requestTimeoutMs,
     minAttemptMs: 500,
   };
-  const inventory = await listInventory(config.prefixes, deps, policy, deadlineMs - config.deadlineMarginMs);
+  const inventory = await listInventory(
+    config.prefixes,
+    deps,
+    policy,
+    deadlineMs - config.deadlineMarginMs,
+    DEFAULTS.listPageSize,
+  );
   if (!inventory.ok) {
     return finish({
       status: 'aborted',

@@ -123,7 +123,9 @@ describe('parseMessage', () => {
 
     it('throws naming the id key when the envelope has no id', () => {
       const { id: _id, ...withoutId } = agentRemovedEvent({ agentId: 'agent_7', secretIds: ['sec_a'] });
-      expect(rejection(JSON.stringify(withoutId)).message).toBe('id is required in the EventBridge event, received nothing');
+      expect(rejection(JSON.stringify(withoutId)).message).toBe(
+        'id is required in the EventBridge event, received nothing',
+      );
     });
   });
 

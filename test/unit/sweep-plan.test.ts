@@ -142,6 +142,13 @@ describe('planSweep grace period', () => {
     expect([...table.marks().keys()]).toEqual(['sec_b']);
   });
 
+  it('removes the mark as not_owned when its prefix was dropped from the configuration', () => {
+    const table = simulatedTable(policy());
+    table.run([unused('sec_a')], T0);
+    const later = planSweep([], table.marks(), T0 + DAY, policy({ prefixes: ['preview-'] }));
+    expect(later.unmarked).toEqual([{ secretId: 'sec_a', name: 'ci-run-sec_a', reason: 'not_owned' }]);
+  });
+
   it('starts a new clock when a gone secret reappears', () => {
     const table = simulatedTable(policy());
     daily(table, [unused('sec_a')], T0, T0 + 5 * DAY);

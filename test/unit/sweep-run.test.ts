@@ -397,11 +397,7 @@ describe('runSweep modes', () => {
     ]);
   });
 
-  // BUG: the reason quotes the whole secret name, so a name longer than ~440 characters makes the
-  // reason exceed MAX_REASON_LENGTH (512) and the worker moves the message to the DLQ as invalid on
-  // every run. Fix in sweep-run.ts dueReason: truncate the quoted name (or the whole reason) to fit
-  // MAX_REASON_LENGTH.
-  it.fails('enqueues a message the worker accepts when the secret name is 600 characters long', async () => {
+  it('enqueues a message the worker accepts when the secret name is 600 characters long', async () => {
     const name = `ci-run-${'x'.repeat(593)}`;
     const { queue } = await sweep({
       secrets: [unused('sec_long', name)],
