@@ -1,0 +1,152 @@
+import { visibilityDelaySeconds } from '#core/backoff.ts';
+import { type AttemptPolicy, type DeleteAttempts, deleteWithRetries } from '#core/delete-attempts.ts';
+import { moveToDlq, type QueuedRecord, type RecordReport, retryLater, type WorkerDeps } from '#core/record-actions.ts';
+import type { DeletionRequest } from '#core/schema.ts';
+import { summarizeUsage } from '#core/used-by.ts';
+import type { WorkerConfig } from '#functions/config.ts';
+import { describeError } from '#functions/errors.ts';
+
+export function attemptPolicy(config: WorkerConfig): AttemptPolicy {
+  return {
+    maxQuickRetries: config.maxQuickRetries,
+    quickBaseMs: 250,
+    quickCapMs: 2_000,
+    retryAfterCapMs: 5_000,
+    requestTimeoutMs: config.requestTimeoutMs,
+    minAttemptMs: 500,
+  };
+}
+
+async function lookupHolders(secretId: string, deps: WorkerDeps, timeoutMs: number) {
+  try {
+    const response = await deps.api.getSecret(secretId, await deps.apiKey.get(), timeoutMs);
+    if (response.status !== 200) return { lookupStatus: response.status };
+    const usage = summarizeUsage((JSON.parse(response.body) as { used_by?: unknown }).used_by);
+    return { holders: usage.holders, ...(usage.hasMore.length ? { holdersHasMore: usage.hasMore } : {}) };
+  } catch (error) {
+    return { lookupError: describeError(error) };
+  }
+}
+
+/**
+ * A sweep-origin deletion refused as in use: the secret is no longer stale. Acknowledge without a
+ * retry, and clear its mark so the next sweep starts its grace period again.
+ */
+async function skipInUseSweepDeletion(
+  request: DeletionRequest,
+  deps: WorkerDeps,
+  fields: Record<string, unknown>,
+): Promise<RecordReport> {
+  if (!deps.marks) return { outcome: 'in_use_skipped', retry: false, fields: { ...fields, markCleared: false } };
+  try {
+    await deps.marks.clear(request.secretId, {
+      secretId: request.secretId,
+      decision: 'unmarked',
+      reason: 'in_use_at_delete',
+      runId: request.eventId ?? 'worker',
+      mode: 'delete',
+      at: deps.now(),
+    });
+    return { outcome: 'in_use_skipped', retry: false, fields: { ...fields, markCleared: true } };
+  } catch (error) {
+    // The next sweep sees the secret in use (or not) and decides again; never retry a stale deletion.
+    return {
+      outcome: 'in_use_skipped',
+      retry: false,
+      fields: { ...fields, markCleared: false, error: describeError(error) },
+    };
+  }
+}
+
+function provenance(request: DeletionRequest) {
+  return {
+    secretId: request.secretId,
+    origin: request.origin ?? 'request',
+    ...(request.reason ? { reason: request.reason } : {}),
+    ...(request.agentId ? { agentId: request.agentId } : {}),
+    ...(request.eventId ? { eventId: request.eventId } : {}),
+  };
+}
+
+function attemptFields(attempts: DeleteAttempts) {
+  const { result } = attempts;
+  const detail = 'detail' in result ? result.detail : undefined;
+  return {
+    httpAttempts: attempts.httpAttempts,
+    ...(attempts.status === undefined ? {} : { status: attempts.status }),
+    ...(attempts.requestId ? { requestId: attempts.requestId } : {}),
+    ...(attempts.network ? { network: attempts.network } : {}),
+    ...(detail?.code ? { code: detail.code } : {}),
+    ...(detail?.message ? { detail: detail.message } : {}),
+  };
+}
+
+/** Decides and carries out what happens to one deletion request. Never throws for a per-record failure. */
+export async function processDeletion(
+  record: QueuedRecord,
+  request: DeletionRequest,
+  deps: WorkerDeps,
+  config: WorkerConfig,
+  deadlineMs: number,
+): Promise<RecordReport> {
+  const base = { ...provenance(request), attempt: record.receiveCount, messageId: record.messageId };
+  if (config.protectedSecretIds.has(request.secretId)) {
+    return { outcome: 'refused', retry: false, fields: { ...base, refusal: 'protected_secret_id' } };
+  }
+  if (config.dryRun) return { outcome: 'would_delete', retry: false, fields: { ...base, dryRun: true } };
+
+  const attempts = await deleteWithRetries(
+    request.secretId,
+    { api: deps.api, apiKey: deps.apiKey, now: deps.now, sleep: deps.sleep, random: deps.random },
+    attemptPolicy(config),
+    deadlineMs,
+  );
+  const fields = { ...base, ...attemptFields(attempts) };
+  const { result } = attempts;
+  // At least Retry-After, but never past the longest deferral SQS allows.
+  const retryDelay = (retryAfterMs = 0) =>
+    Math.min(
+      config.inUseCapSeconds,
+      Math.max(
+        Math.ceil(retryAfterMs / 1000),
+        visibilityDelaySeconds(
+          record.receiveCount,
+          { baseSeconds: config.retryBaseSeconds, capSeconds: config.retryCapSeconds },
+          deps.random,
+        ),
+      ),
+    );
+
+  switch (result.kind) {
+    case 'deleted':
+      return { outcome: 'deleted', retry: false, fields };
+    case 'already_gone':
+      return { outcome: 'already_gone', retry: false, fields };
+    case 'in_use': {
+      if (request.origin === 'sweep') return skipInUseSweepDeletion(request, deps, fields);
+      const holders = config.lookupHolders
+        ? await lookupHolders(request.secretId, deps, Math.min(config.requestTimeoutMs, deadlineMs - deps.now()))
+        : {};
+      const delay = visibilityDelaySeconds(
+        record.receiveCount,
+        { baseSeconds: config.inUseBaseSeconds, capSeconds: config.inUseCapSeconds },
+        deps.random,
+      );
+      return retryLater(record, deps, config, 'in_use_deferred', delay, { ...fields, ...holders });
+    }
+    case 'auth':
+      return retryLater(record, deps, config, 'auth_failed', retryDelay(), {
+        ...fields,
+        ...(result.permission ? { permission: result.permission } : {}),
+      });
+    case 'transient':
+      return retryLater(record, deps, config, 'transient_retry', retryDelay(result.retryAfterMs), fields);
+    case 'key_unavailable':
+      return retryLater(record, deps, config, 'transient_retry', retryDelay(), {
+        ...fields,
+        error: result.error.message,
+      });
+    case 'permanent':
+      return moveToDlq(record, deps, `permanent_error: HTTP ${attempts.status ?? 'unknown'}`, fields);
+  }
+}
