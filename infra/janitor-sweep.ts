@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy, Stack, TimeZone, Validations } from 'aws-cdk-l
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, type CfnFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -13,7 +14,7 @@ import { Construct } from 'constructs';
 import { DEFAULTS, METRICS_NAMESPACE, SERVICE_NAME, type SweepMode } from '#functions/config.ts';
 import { ConfigError } from '#functions/errors.ts';
 import { cdkBundling, FUNCTION_ENTRIES } from '#infra/bundling.ts';
-import { grantReadApiKey } from '#infra/iam.ts';
+import { apiKeySecretId, grantReadApiKey } from '#infra/iam.ts';
 import { expressionProblem, timeZoneProblem } from '#infra/janitor-triggers.ts';
 
 /** The scheduled stale-secret sweep. Every default is the safe one. */
@@ -45,6 +46,7 @@ export interface SweepOptions {
 export interface JanitorSweepProps {
   readonly options: SweepOptions;
   readonly apiKeySecret: ISecret;
+  readonly apiKeyEncryptionKey?: IKey;
   readonly apiKeySecretField: string;
   readonly baseUrl: string;
   readonly queue: IQueue;
@@ -132,7 +134,7 @@ export class JanitorSweep extends Construct {
         'ConvAI Secret Janitor sweep: read the API key, read and write marks, enqueue due secrets, write logs',
     });
     logGroup.grantWrite(role);
-    grantReadApiKey(props.apiKeySecret, role);
+    grantReadApiKey(props.apiKeySecret, role, props.apiKeyEncryptionKey);
     this.table.grant(role, 'dynamodb:Query', 'dynamodb:BatchWriteItem');
     props.queue.grantSendMessages(role);
 
@@ -150,7 +152,7 @@ export class JanitorSweep extends Construct {
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-        API_KEY_SECRET_ID: props.apiKeySecret.secretFullArn ?? props.apiKeySecret.secretName,
+        API_KEY_SECRET_ID: apiKeySecretId(props.apiKeySecret),
         API_KEY_SECRET_FIELD: props.apiKeySecretField,
         ELEVENLABS_BASE_URL: props.baseUrl,
         QUEUE_URL: props.queue.queueUrl,

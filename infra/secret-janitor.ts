@@ -3,6 +3,7 @@ import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-clo
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -16,13 +17,15 @@ import { SECRET_ID_PATTERN } from '#core/schema.ts';
 import { baseUrlProblem, DEFAULTS, MAX_HORIZON_HOURS } from '#functions/config.ts';
 import { ConfigError } from '#functions/errors.ts';
 import { cdkBundling, FUNCTION_ENTRIES } from '#infra/bundling.ts';
-import { grantReadApiKey } from '#infra/iam.ts';
+import { apiKeySecretId, grantReadApiKey } from '#infra/iam.ts';
 import { JanitorSweep, type SweepOptions } from '#infra/janitor-sweep.ts';
 import { JanitorTriggers, type ScheduledDeletion } from '#infra/janitor-triggers.ts';
 
 export interface SecretJanitorProps {
   /** The Secrets Manager secret holding the ElevenLabs API key. Its key, if any, gets `kms:Decrypt`. */
   readonly apiKeySecret: ISecret;
+  /** Customer-managed KMS key of the secret; gets `kms:Decrypt`. @default the secret's own encryptionKey */
+  readonly apiKeyEncryptionKey?: IKey;
   /** JSON field holding the key when the SecretString is a JSON object. @default 'apiKey' */
   readonly apiKeySecretField?: string;
   /** ElevenLabs API origin; see the README for regional URLs. @default 'https://api.elevenlabs.io' */
@@ -178,7 +181,7 @@ export class SecretJanitor extends Construct {
       description: 'ConvAI Secret Janitor worker: read the API key, consume the queue, send to the DLQ, write logs',
     });
     logGroup.grantWrite(role);
-    grantReadApiKey(props.apiKeySecret, role);
+    grantReadApiKey(props.apiKeySecret, role, props.apiKeyEncryptionKey);
 
     this.worker = new NodejsFunction(this, 'Worker', {
       entry: FUNCTION_ENTRIES.worker,
@@ -194,7 +197,7 @@ export class SecretJanitor extends Construct {
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'convai-secret-janitor',
-        API_KEY_SECRET_ID: props.apiKeySecret.secretFullArn ?? props.apiKeySecret.secretName,
+        API_KEY_SECRET_ID: apiKeySecretId(props.apiKeySecret),
         API_KEY_SECRET_FIELD: props.apiKeySecretField ?? DEFAULTS.apiKeySecretField,
         ELEVENLABS_BASE_URL: baseUrl,
         QUEUE_URL: this.queue.queueUrl,
@@ -224,6 +227,7 @@ export class SecretJanitor extends Construct {
       this.sweep = new JanitorSweep(this, 'Sweep', {
         options: props.sweep,
         apiKeySecret: props.apiKeySecret,
+        apiKeyEncryptionKey: props.apiKeyEncryptionKey,
         apiKeySecretField: props.apiKeySecretField ?? DEFAULTS.apiKeySecretField,
         baseUrl,
         queue: this.queue,

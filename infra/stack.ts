@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -24,17 +24,11 @@ export class JanitorStack extends Stack {
     const encryptionKey = config.apiKeyKmsKeyArn
       ? Key.fromKeyArn(this, 'ApiKeyKmsKey', config.apiKeyKmsKeyArn)
       : undefined;
+    // By name, fromSecretNameV2 keeps the name exactly as given; parsing a partial ARN would cut a
+    // final "-abcdef" segment off a name like "team-apikey", mistaking it for the random suffix.
     const apiKeySecret: ISecret = config.apiKeySecretArn
-      ? Secret.fromSecretAttributes(this, 'ApiKeySecret', { secretCompleteArn: config.apiKeySecretArn, encryptionKey })
-      : Secret.fromSecretAttributes(this, 'ApiKeySecret', {
-          secretPartialArn: Stack.of(this).formatArn({
-            service: 'secretsmanager',
-            resource: 'secret',
-            resourceName: config.apiKeySecretName,
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-          encryptionKey,
-        });
+      ? Secret.fromSecretCompleteArn(this, 'ApiKeySecret', config.apiKeySecretArn)
+      : Secret.fromSecretNameV2(this, 'ApiKeySecret', config.apiKeySecretName ?? '');
 
     let alarmTopic: Topic | undefined;
     if (config.alarmEmail) {
@@ -49,6 +43,7 @@ export class JanitorStack extends Stack {
 
     this.janitor = new SecretJanitor(this, 'Janitor', {
       apiKeySecret,
+      apiKeyEncryptionKey: encryptionKey,
       apiKeySecretField: config.apiKeySecretField,
       baseUrl: config.baseUrl,
       horizon: hours(config.horizonHours),

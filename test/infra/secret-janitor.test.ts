@@ -204,6 +204,15 @@ describe('JanitorStack', () => {
     expect(JSON.stringify(template.toJSON())).not.toMatch(/SecretString|xi-api-key/);
   });
 
+  it('passes a secret name ending in a six-character segment to the functions unchanged', () => {
+    const { template } = buildStack({ apiKeySecretName: 'team-apikey' });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ API_KEY_SECRET_ID: 'team-apikey' }) },
+    });
+    const statement = policyStatements(template).find((s) => s.Action === 'secretsmanager:GetSecretValue');
+    expect(JSON.stringify(statement?.Resource)).toContain(':secret:team-apikey-??????');
+  });
+
   it('grants the name-imported secret with the six-character suffix pattern', () => {
     const { template } = buildStack({ apiKeySecretName: 'janitor/elevenlabs' });
     const statement = policyStatements(template).find((s) => s.Action === 'secretsmanager:GetSecretValue');
