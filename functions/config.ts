@@ -31,6 +31,7 @@ export const DEFAULTS = {
   maxDeletionsPerRun: 25,
   maxDeletionPercent: 10,
   auditTtlDays: 90,
+  sweepMessageMaxAgeMinutes: 60,
   listPageSize: 100,
 } as const;
 
@@ -69,6 +70,8 @@ export interface WorkerConfig {
   readonly retryCapSeconds: number;
   /** The sweep's marks table; when set, an in-use sweep deletion clears the secret's mark. */
   readonly marksTableName?: string;
+  /** A sweep-origin message older than this is refused: the next sweep run decides again. */
+  readonly sweepMessageMaxAgeMs: number;
 }
 
 export interface SweepConfig {
@@ -200,6 +203,8 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     retryBaseSeconds: DEFAULTS.retryBaseSeconds,
     retryCapSeconds: DEFAULTS.retryCapSeconds,
     ...(env.MARKS_TABLE_NAME?.trim() ? { marksTableName: env.MARKS_TABLE_NAME.trim() } : {}),
+    sweepMessageMaxAgeMs:
+      read.int('SWEEP_MESSAGE_MAX_AGE_MINUTES', DEFAULTS.sweepMessageMaxAgeMinutes, 5, 24 * 60) * 60_000,
   };
 }
 

@@ -24,3 +24,22 @@ export function grantReadApiKey(
   });
   encryptionKey?.grantDecrypt(role);
 }
+
+/**
+ * The worker's slice of the marks table: read and delete marks (partition `MARK`) and write audit
+ * records (partitions `AUDIT#…`). It can never write a mark, so it cannot make a secret look stale.
+ */
+export function grantWorkerMarks(tableArn: string, role: IRole): void {
+  Grant.addToPrincipal({
+    grantee: role,
+    actions: ['dynamodb:GetItem', 'dynamodb:DeleteItem'],
+    resourceArns: [tableArn],
+    conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['MARK'] } },
+  });
+  Grant.addToPrincipal({
+    grantee: role,
+    actions: ['dynamodb:PutItem'],
+    resourceArns: [tableArn],
+    conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['AUDIT#*'] } },
+  });
+}

@@ -17,7 +17,7 @@ import { SECRET_ID_PATTERN } from '#core/schema.ts';
 import { baseUrlProblem, DEFAULTS, MAX_HORIZON_HOURS } from '#functions/config.ts';
 import { ConfigError } from '#functions/errors.ts';
 import { cdkBundling, FUNCTION_ENTRIES } from '#infra/bundling.ts';
-import { apiKeySecretId, grantReadApiKey } from '#infra/iam.ts';
+import { apiKeySecretId, grantReadApiKey, grantWorkerMarks } from '#infra/iam.ts';
 import { JanitorSweep, type SweepOptions } from '#infra/janitor-sweep.ts';
 import { JanitorTriggers, type ScheduledDeletion } from '#infra/janitor-triggers.ts';
 
@@ -237,7 +237,7 @@ export class SecretJanitor extends Construct {
       });
       // An in-use 422 on a sweep deletion clears the mark, so the grace period starts again.
       this.worker.addEnvironment('MARKS_TABLE_NAME', this.sweep.table.tableName);
-      this.sweep.table.grant(this.worker, 'dynamodb:DeleteItem', 'dynamodb:PutItem');
+      grantWorkerMarks(this.sweep.table.tableArn, role);
     }
 
     this.addAlarms(props, horizon);

@@ -3,6 +3,7 @@ import {
   BatchWriteCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
+  GetCommand,
   PutCommand,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -28,6 +29,8 @@ export interface AuditRecord {
 
 export interface MarksStore {
   readAll(): Promise<Map<string, Mark>>;
+  /** One mark, read consistently (the worker checks a sweep request against it). */
+  get(secretId: string): Promise<Mark | undefined>;
   /** Unmarks first, then marks, then audits; throws MarksTableError if any write still fails. */
   apply(changes: { deletes: readonly string[]; puts: readonly Mark[]; audits: readonly AuditRecord[] }): Promise<void>;
   /** Removes one mark (the worker, after ElevenLabs said the secret is in use) with its audit. */
@@ -75,7 +78,24 @@ export function createMarksTable(options: MarksTableOptions): MarksStore {
     }
   }
 
+  const toMark = (item: Record<string, unknown> | undefined): Mark | undefined => {
+    const { secretId, name, firstSeenUnusedAt, lastSeenUnusedAt } = item ?? {};
+    if (typeof secretId !== 'string' || typeof firstSeenUnusedAt !== 'number') return undefined;
+    return {
+      secretId,
+      name: String(name ?? ''),
+      firstSeenUnusedAt,
+      lastSeenUnusedAt: typeof lastSeenUnusedAt === 'number' ? lastSeenUnusedAt : firstSeenUnusedAt,
+    };
+  };
+
   return {
+    async get(secretId) {
+      const output = await doc.send(
+        new GetCommand({ TableName: table, Key: { pk: MARK_PK, sk: secretId }, ConsistentRead: true }),
+      );
+      return toMark(output.Item);
+    },
     async readAll() {
       const marks = new Map<string, Mark>();
       let startKey: Record<string, unknown> | undefined;
@@ -89,14 +109,8 @@ export function createMarksTable(options: MarksTableOptions): MarksStore {
           }),
         );
         for (const item of page.Items ?? []) {
-          const { secretId, name, firstSeenUnusedAt, lastSeenUnusedAt } = item;
-          if (typeof secretId !== 'string' || typeof firstSeenUnusedAt !== 'number') continue;
-          marks.set(secretId, {
-            secretId,
-            name: String(name ?? ''),
-            firstSeenUnusedAt,
-            lastSeenUnusedAt: typeof lastSeenUnusedAt === 'number' ? lastSeenUnusedAt : firstSeenUnusedAt,
-          });
+          const mark = toMark(item);
+          if (mark) marks.set(mark.secretId, mark);
         }
         startKey = page.LastEvaluatedKey;
       } while (startKey);

@@ -1,3 +1,4 @@
+import type { MarksStore } from '#adapters/marks-table.ts';
 import { visibilityDelaySeconds } from '#core/backoff.ts';
 import { type AttemptPolicy, type DeleteAttempts, deleteWithRetries } from '#core/delete-attempts.ts';
 import { moveToDlq, type QueuedRecord, type RecordReport, retryLater, type WorkerDeps } from '#core/record-actions.ts';
@@ -81,6 +82,33 @@ function attemptFields(attempts: DeleteAttempts) {
   };
 }
 
+/** Marks written this long before the sweep's enqueue still vouch for its message. */
+const MARK_SLACK_MS = 15 * 60 * 1000;
+
+/**
+ * The sweep decided "stale" when it enqueued. Before deleting, the worker checks that decision still
+ * stands: the message is fresh, and the secret's mark exists and was refreshed by the run that sent
+ * it (or a later one). A secret seen in use since then has lost its mark. Returns a refusal reason,
+ * `unavailable` when the table cannot be read, or undefined to go ahead.
+ */
+async function verifySweepRequest(
+  record: QueuedRecord,
+  request: DeletionRequest,
+  deps: WorkerDeps,
+  config: WorkerConfig,
+): Promise<string | undefined> {
+  if (deps.now() - record.sentAtMs > config.sweepMessageMaxAgeMs) return 'stale_sweep_request';
+  if (!deps.marks) return 'sweep_not_deployed';
+  let mark: Awaited<ReturnType<MarksStore['get']>>;
+  try {
+    mark = await deps.marks.get(request.secretId);
+  } catch {
+    return 'unavailable';
+  }
+  if (!mark || mark.lastSeenUnusedAt < record.sentAtMs - MARK_SLACK_MS) return 'sweep_mark_missing';
+  return undefined;
+}
+
 /** Decides and carries out what happens to one deletion request. Never throws for a per-record failure. */
 export async function processDeletion(
   record: QueuedRecord,
@@ -92,6 +120,16 @@ export async function processDeletion(
   const base = { ...provenance(request), attempt: record.receiveCount, messageId: record.messageId };
   if (config.protectedSecretIds.has(request.secretId)) {
     return { outcome: 'refused', retry: false, fields: { ...base, refusal: 'protected_secret_id' } };
+  }
+  if (request.origin === 'sweep') {
+    const check = await verifySweepRequest(record, request, deps, config);
+    if (check === 'unavailable') {
+      return retryLater(record, deps, config, 'transient_retry', config.retryBaseSeconds, {
+        ...base,
+        error: 'marks table unavailable',
+      });
+    }
+    if (check) return { outcome: 'refused', retry: false, fields: { ...base, refusal: check } };
   }
   if (config.dryRun) return { outcome: 'would_delete', retry: false, fields: { ...base, dryRun: true } };
 

@@ -28,7 +28,7 @@ export interface WorkerDeps {
   readonly sleep: Sleep;
   readonly random: Random;
   /** The sweep's marks; present when a sweep is deployed. */
-  readonly marks?: Pick<MarksStore, 'clear'>;
+  readonly marks?: Pick<MarksStore, 'clear' | 'get'>;
 }
 
 export interface RecordReport {

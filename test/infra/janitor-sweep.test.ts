@@ -144,14 +144,21 @@ describe('JanitorSweep IAM', () => {
     expect(dynamo?.Resource).toEqual([tableArn]);
   });
 
-  it('lets the worker delete and put items in the marks table, nothing more', () => {
+  it('lets the worker read and delete marks and write audits, and never write a mark', () => {
     const { stack, janitor, template } = build({ prefixes: ['s-'] });
     const statements = statementsOf(template, logicalId(stack, janitor.worker.role as never));
     const dynamo = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('dynamodb:')));
+    const tableArn = stack.resolve(janitor.sweep?.table.tableArn);
     expect(dynamo).toEqual([
       expect.objectContaining({
-        Action: ['dynamodb:DeleteItem', 'dynamodb:PutItem'],
-        Resource: [stack.resolve(janitor.sweep?.table.tableArn)],
+        Action: ['dynamodb:GetItem', 'dynamodb:DeleteItem'],
+        Resource: tableArn,
+        Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['MARK'] } },
+      }),
+      expect.objectContaining({
+        Action: 'dynamodb:PutItem',
+        Resource: tableArn,
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['AUDIT#*'] } },
       }),
     ]);
   });

@@ -40,7 +40,12 @@ describe('loadWorkerConfig', () => {
       inUseCapSeconds: DEFAULTS.inUseCapSeconds,
       retryBaseSeconds: DEFAULTS.retryBaseSeconds,
       retryCapSeconds: DEFAULTS.retryCapSeconds,
+      sweepMessageMaxAgeMs: DEFAULTS.sweepMessageMaxAgeMinutes * 60_000,
     });
+  });
+
+  it('refuses sweep messages after 60 minutes by default', () => {
+    expect(DEFAULTS.sweepMessageMaxAgeMinutes).toBe(60);
   });
 
   it('reads process.env when called without an argument', () => {

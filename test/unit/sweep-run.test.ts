@@ -112,6 +112,9 @@ function fakeMarks(initial: readonly Mark[], options: { failRead?: Error; failAp
   const applies: Changes[] = [];
   let reads = 0;
   const store: MarksStore = {
+    async get(secretId) {
+      return table.get(secretId);
+    },
     async readAll() {
       reads += 1;
       if (options.failRead) throw options.failRead;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AuditRecord, MarksStore } from '#adapters/marks-table.ts';
 import { processBatch } from '#core/batch.ts';
 import { processRecord, type QueuedRecord } from '#core/process-record.ts';
+import type { Mark } from '#core/sweep-plan.ts';
 import { MarksTableError } from '#functions/errors.ts';
 import { sqsRecord } from '#test/helpers/sqs-events.ts';
 import { type Answer, fakeWorker, response, T0, toQueued, workerConfig } from '#test/unit/support/fakes.ts';
@@ -21,10 +22,25 @@ const sweepMessage = (secretId = 'sec_stale', extra: Record<string, unknown> = {
   ...extra,
 });
 
-/** A marks store that records clear calls; `fail` makes clear throw. */
-function recordingMarks(fail?: () => Error) {
+/**
+ * A marks store holding a fresh mark for every secret (as the sweep run that sent the message wrote
+ * it), recording clear calls; `fail` makes clear throw, `mark` overrides what `get` returns.
+ */
+function recordingMarks(fail?: () => Error, mark?: (secretId: string) => Mark | undefined | Error) {
   const cleared: { secretId: string; audit: AuditRecord }[] = [];
-  const marks: Pick<MarksStore, 'clear'> = {
+  const marks: Pick<MarksStore, 'clear' | 'get'> = {
+    async get(secretId) {
+      const found = mark
+        ? mark(secretId)
+        : {
+            secretId,
+            name: `ci-run-${secretId}`,
+            firstSeenUnusedAt: T0 - 8 * 86_400_000,
+            lastSeenUnusedAt: T0 - 60_000,
+          };
+      if (found instanceof Error) throw found;
+      return found;
+    },
     async clear(secretId, audit) {
       cleared.push({ secretId, audit });
       if (fail) throw fail();
@@ -100,9 +116,62 @@ describe('processRecord for a sweep deletion answered 422 in use', () => {
     expect(queue.visibility).toEqual([]);
   });
 
-  it('acknowledges without clearing when no marks table is configured', async () => {
-    const { report } = await run(sweepMessage(), { marks: null });
-    expect(report).toMatchObject({ outcome: 'in_use_skipped', retry: false, fields: { markCleared: false } });
+  it('refuses without any DELETE when no marks table is configured', async () => {
+    const { report, api } = await run(sweepMessage(), { marks: null });
+    expect(report).toMatchObject({ outcome: 'refused', retry: false, fields: { refusal: 'sweep_not_deployed' } });
+    expect(api.deletes).toEqual([]);
+  });
+});
+
+describe('processRecord checks a sweep deletion against its mark before deleting', () => {
+  const NO_CONTENT = response(204, '');
+
+  it('deletes when the mark was refreshed by the run that sent the message', async () => {
+    const { report } = await run(sweepMessage(), { deletes: [NO_CONTENT] });
+    expect(report.outcome).toBe('deleted');
+  });
+
+  it('refuses with sweep_mark_missing and sends no DELETE when the secret has no mark', async () => {
+    const { report, api } = await run(sweepMessage(), {
+      deletes: [NO_CONTENT],
+      marks: recordingMarks(undefined, () => undefined),
+    });
+    expect(report).toMatchObject({ outcome: 'refused', retry: false, fields: { refusal: 'sweep_mark_missing' } });
+    expect(api.deletes).toEqual([]);
+  });
+
+  it('refuses when the mark predates the message by more than 15 minutes (it was re-marked since)', async () => {
+    const oldMark = (secretId: string): Mark => ({
+      secretId,
+      name: secretId,
+      firstSeenUnusedAt: T0 - 9 * 86_400_000,
+      lastSeenUnusedAt: T0 - 60_000 - 16 * 60_000,
+    });
+    const { report } = await run(sweepMessage(), { deletes: [NO_CONTENT], marks: recordingMarks(undefined, oldMark) });
+    expect(report.fields.refusal).toBe('sweep_mark_missing');
+  });
+
+  it('refuses with stale_sweep_request when the message is older than 60 minutes', async () => {
+    const worker = fakeWorker({ deletes: [NO_CONTENT] });
+    const record = toQueued(sqsRecord(sweepMessage(), { sentAtMs: T0 - 61 * 60_000 }));
+    const deps = { ...worker.deps, marks: recordingMarks().marks };
+    const report = await processRecord(record, deps, workerConfig(), T0 + 60_000);
+    expect(report).toMatchObject({ outcome: 'refused', fields: { refusal: 'stale_sweep_request' } });
+    expect(worker.api.deletes).toEqual([]);
+  });
+
+  it('retries later without a DELETE when the marks table cannot be read', async () => {
+    const unreadable = recordingMarks(undefined, () => new MarksTableError('GetItem failed'));
+    const { report, api, queue } = await run(sweepMessage(), { deletes: [NO_CONTENT], marks: unreadable });
+    expect(report).toMatchObject({ outcome: 'transient_retry', retry: true });
+    expect(api.deletes).toEqual([]);
+    expect(queue.visibility).toHaveLength(1);
+  });
+
+  it('does not consult the marks for a request-origin deletion', async () => {
+    const never = recordingMarks(undefined, () => new Error('must not be read'));
+    const { report } = await run({ secretId: 'sec_1' }, { deletes: [NO_CONTENT], marks: never });
+    expect(report.outcome).toBe('deleted');
   });
 });
 
