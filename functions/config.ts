@@ -72,6 +72,8 @@ export interface WorkerConfig {
   readonly marksTableName?: string;
   /** A sweep-origin message older than this is refused: the next sweep run decides again. */
   readonly sweepMessageMaxAgeMs: number;
+  /** The queue's `maxReceiveCount`; the worker moves a message itself one receive before it. */
+  readonly maxReceiveCount: number;
 }
 
 export interface SweepConfig {
@@ -203,6 +205,7 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     retryBaseSeconds: DEFAULTS.retryBaseSeconds,
     retryCapSeconds: DEFAULTS.retryCapSeconds,
     ...(env.MARKS_TABLE_NAME?.trim() ? { marksTableName: env.MARKS_TABLE_NAME.trim() } : {}),
+    maxReceiveCount: read.int('MAX_RECEIVE_COUNT', 1000, 3, 1000),
     sweepMessageMaxAgeMs:
       read.int('SWEEP_MESSAGE_MAX_AGE_MINUTES', DEFAULTS.sweepMessageMaxAgeMinutes, 5, 24 * 60) * 60_000,
   };

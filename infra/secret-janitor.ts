@@ -208,6 +208,7 @@ export class SecretJanitor extends Construct {
         CONCURRENCY: String(concurrency),
         REQUEST_TIMEOUT_MS: String(requestTimeout.toMilliseconds()),
         LOOKUP_HOLDERS: String(props.lookupHolders ?? DEFAULTS.lookupHolders),
+        MAX_RECEIVE_COUNT: String(this.maxReceiveCount),
       },
     });
     this.deadLetterQueue.grantSendMessages(this.worker);

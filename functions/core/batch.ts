@@ -1,6 +1,7 @@
 import pLimit from 'p-limit';
 import { METRIC_BY_OUTCOME } from '#core/ports.ts';
 import { processRecord, type QueuedRecord, type RecordReport, type WorkerDeps } from '#core/process-record.ts';
+import { retryLater } from '#core/record-actions.ts';
 import type { WorkerConfig } from '#functions/config.ts';
 import { describeError } from '#functions/errors.ts';
 
@@ -29,7 +30,7 @@ export async function processBatch(
       limit(async (): Promise<RecordReport> => {
         let report: RecordReport;
         if (deadlineMs - deps.now() < config.deadlineMarginMs) {
-          report = await returnUnstarted(record, deps);
+          report = await returnUnstarted(record, deps, config);
         } else {
           try {
             report = await process(record, deps, config, deadlineMs - config.deadlineMarginMs / 2);
@@ -61,12 +62,8 @@ export async function processBatch(
   };
 }
 
-async function returnUnstarted(record: QueuedRecord, deps: WorkerDeps): Promise<RecordReport> {
+/** Back to the queue at once (visibility 0), unless past the horizon or the receive limit. */
+function returnUnstarted(record: QueuedRecord, deps: WorkerDeps, config: WorkerConfig): Promise<RecordReport> {
   const fields = { messageId: record.messageId, attempt: record.receiveCount, note: 'deadline_margin' };
-  try {
-    await deps.queue.changeVisibility(record.receiptHandle, 0);
-    return { outcome: 'returned_unstarted', retry: true, fields: { ...fields, delaySeconds: 0 } };
-  } catch (error) {
-    return { outcome: 'returned_unstarted', retry: true, fields: { ...fields, error: describeError(error) } };
-  }
+  return retryLater(record, deps, config, 'returned_unstarted', 0, fields);
 }

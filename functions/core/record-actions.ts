@@ -68,7 +68,11 @@ export async function moveToDlq(
   return { outcome: 'moved_to_dlq', retry: false, fields: { ...fields, failureReason } };
 }
 
-/** Defers a record with ChangeMessageVisibility, or moves it to the DLQ once past the horizon. */
+/**
+ * Defers a record with ChangeMessageVisibility, or moves it to the DLQ with the reason once it is
+ * past the horizon, or one receive short of the queue's `maxReceiveCount` (SQS's own redrive would
+ * move it without a reason).
+ */
 export async function retryLater(
   record: QueuedRecord,
   deps: WorkerDeps,
@@ -85,6 +89,9 @@ export async function retryLater(
       `horizon_exceeded: still ${outcome} after ${Math.round(ageMs / 3_600_000)} h`,
       fields,
     );
+  }
+  if (record.receiveCount >= config.maxReceiveCount - 1) {
+    return moveToDlq(record, deps, `receive_limit: still ${outcome} after ${record.receiveCount} receives`, fields);
   }
   try {
     await deps.queue.changeVisibility(record.receiptHandle, delaySeconds);

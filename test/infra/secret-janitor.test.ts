@@ -107,6 +107,7 @@ describe('SecretJanitor worker', () => {
           HORIZON_HOURS: '48',
           PROTECTED_SECRET_IDS: 'keep_me',
           DRY_RUN: 'true',
+          MAX_RECEIVE_COUNT: String(construct({ horizon: Duration.hours(48) }).janitor.maxReceiveCount),
         }),
       },
     });

@@ -40,6 +40,7 @@ describe('loadWorkerConfig', () => {
       inUseCapSeconds: DEFAULTS.inUseCapSeconds,
       retryBaseSeconds: DEFAULTS.retryBaseSeconds,
       retryCapSeconds: DEFAULTS.retryCapSeconds,
+      maxReceiveCount: 1000,
       sweepMessageMaxAgeMs: DEFAULTS.sweepMessageMaxAgeMinutes * 60_000,
     });
   });

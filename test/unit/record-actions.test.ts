@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { processBatch } from '#core/batch.ts';
+import { retryLater } from '#core/record-actions.ts';
+import { sqsRecord } from '#test/helpers/sqs-events.ts';
+import { fakeWorker, T0, toQueued, workerConfig } from '#test/unit/support/fakes.ts';
+
+const HOUR = 3_600_000;
+
+describe('retryLater', () => {
+  it('defers with the given delay when under the horizon and the receive limit', async () => {
+    const worker = fakeWorker({ deletes: [] });
+    const record = toQueued(sqsRecord({ secretId: 'sec_a' }, { receiveCount: 5, sentAtMs: T0 - HOUR }));
+    const report = await retryLater(
+      record,
+      worker.deps,
+      workerConfig({ MAX_RECEIVE_COUNT: '100' }),
+      'transient_retry',
+      90,
+      {},
+    );
+    expect(report).toMatchObject({ outcome: 'transient_retry', retry: true, fields: { delaySeconds: 90 } });
+    expect(worker.queue.visibility).toEqual([{ receiptHandle: record.receiptHandle, seconds: 90 }]);
+  });
+
+  it('moves the message to the DLQ with receive_limit one receive before maxReceiveCount', async () => {
+    const worker = fakeWorker({ deletes: [] });
+    const record = toQueued(sqsRecord({ secretId: 'sec_a' }, { receiveCount: 99, sentAtMs: T0 - HOUR }));
+    const report = await retryLater(
+      record,
+      worker.deps,
+      workerConfig({ MAX_RECEIVE_COUNT: '100' }),
+      'transient_retry',
+      90,
+      {
+        secretId: 'sec_a',
+      },
+    );
+    expect(report).toMatchObject({ outcome: 'moved_to_dlq', retry: false });
+    expect(worker.queue.dlq[0]?.attributes).toMatchObject({
+      failureReason: 'receive_limit: still transient_retry after 99 receives',
+      attempts: 99,
+      secretId: 'sec_a',
+    });
+    expect(worker.queue.visibility).toEqual([]);
+  });
+
+  it('keeps deferring at two receives below maxReceiveCount', async () => {
+    const worker = fakeWorker({ deletes: [] });
+    const record = toQueued(sqsRecord({ secretId: 'sec_a' }, { receiveCount: 98, sentAtMs: T0 - HOUR }));
+    const report = await retryLater(
+      record,
+      worker.deps,
+      workerConfig({ MAX_RECEIVE_COUNT: '100' }),
+      'in_use_deferred',
+      60,
+      {},
+    );
+    expect(report.outcome).toBe('in_use_deferred');
+  });
+});
+
+describe('processBatch with records left unstarted at the deadline', () => {
+  it('moves an unstarted record past the horizon to the DLQ instead of returning it', async () => {
+    const worker = fakeWorker({ deletes: [] });
+    const record = toQueued(sqsRecord({ secretId: 'sec_a' }, { sentAtMs: T0 - 73 * HOUR }));
+    const result = await processBatch([record], worker.deps, workerConfig(), T0 + 1_000);
+    expect(result.reports[0]?.outcome).toBe('moved_to_dlq');
+    expect(worker.queue.dlq[0]?.attributes.failureReason).toMatch(/^horizon_exceeded: still returned_unstarted/);
+    expect(result.batchItemFailures).toEqual([]);
+  });
+});
