@@ -50,7 +50,6 @@ export interface JanitorSweepProps {
   readonly apiKeySecretField: string;
   readonly baseUrl: string;
   readonly queue: IQueue;
-  readonly deliveryDeadLetterQueue: IQueue;
   readonly protectedSecretIds: readonly string[];
   readonly logRetention: RetentionDays;
 }
@@ -171,7 +170,9 @@ export class JanitorSweep extends Construct {
     });
 
     const schedulerRole = new Role(this, 'ScheduleRole', {
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com'),
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
       description: 'ConvAI Secret Janitor: lets the sweep schedule invoke the sweep function',
     });
     const fnLogicalId = Stack.of(this).getLogicalId(this.function.node.defaultChild as CfnFunction);
@@ -189,7 +190,7 @@ export class JanitorSweep extends Construct {
       target: new LambdaInvoke(this.function, {
         role: schedulerRole,
         input: ScheduleTargetInput.fromObject({ trigger: 'sweep-schedule' }),
-        deadLetterQueue: props.deliveryDeadLetterQueue,
+        // No DLQ: a missed run is simply the next run. Scheduler retries a failed invoke twice.
         retryAttempts: 2,
         maxEventAge: Duration.hours(1),
       }),

@@ -26,8 +26,8 @@ export interface ScheduledDeletion {
 export interface JanitorTriggersProps {
   /** The deletion queue every trigger delivers to. */
   readonly queue: IQueue;
-  /** Where EventBridge and Scheduler put what they could not deliver. */
-  readonly deliveryDeadLetterQueue: IQueue;
+  /** Where EventBridge and Scheduler put what they could not deliver (the janitor's DLQ). */
+  readonly deadLetterQueue: IQueue;
   /** Bus the teardown rule listens on. @default the account's default bus */
   readonly eventBus?: IEventBus;
   /** The only `source` the rule accepts. @default 'convai.secret-janitor' */
@@ -105,7 +105,7 @@ export class JanitorTriggers extends Construct {
       eventBus: props.eventBus ?? EventBus.fromEventBusName(this, 'DefaultBus', 'default'),
       eventPattern: { source: [source], detailType: [DETAIL_TYPES.agentRemoved, DETAIL_TYPES.deletionRequested] },
     });
-    this.rule.addTarget(new SqsQueue(props.queue, { deadLetterQueue: props.deliveryDeadLetterQueue, ...DELIVERY }));
+    this.rule.addTarget(new SqsQueue(props.queue, { deadLetterQueue: props.deadLetterQueue, ...DELIVERY }));
 
     const names = new Set<string>();
     for (const schedule of props.scheduledDeletions ?? []) {
@@ -123,7 +123,7 @@ export class JanitorTriggers extends Construct {
               origin: 'schedule',
               eventId: ContextAttribute.executionId,
             }),
-            deadLetterQueue: props.deliveryDeadLetterQueue,
+            deadLetterQueue: props.deadLetterQueue,
             ...DELIVERY,
           }),
         }),

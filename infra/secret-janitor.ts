@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
@@ -84,8 +84,6 @@ function check(condition: boolean, message: string): void {
 export class SecretJanitor extends Construct {
   readonly queue: Queue;
   readonly deadLetterQueue: Queue;
-  /** Events and schedule runs that EventBridge or Scheduler could not deliver to the queue. */
-  readonly deliveryDeadLetterQueue: Queue;
   readonly triggers: JanitorTriggers;
   readonly worker: NodejsFunction;
   readonly sweep?: JanitorSweep;
@@ -157,19 +155,10 @@ export class SecretJanitor extends Construct {
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: this.maxReceiveCount },
     });
 
-    this.deliveryDeadLetterQueue = new Queue(this, 'DeliveryDeadLetterQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deliveryDeadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is the dead-letter queue of the EventBridge rule target and the Scheduler schedules; cdk-nag only recognises DLQs set in an SQS redrive policy.',
-    });
     this.triggers = new JanitorTriggers(this, 'Triggers', {
       queue: this.queue,
-      deliveryDeadLetterQueue: this.deliveryDeadLetterQueue,
+      // What EventBridge or Scheduler cannot deliver lands in the same DLQ, so one redrive serves all.
+      deadLetterQueue: this.deadLetterQueue,
       eventBus: props.eventBus,
       eventSource: props.eventSource,
       scheduledDeletions: props.scheduledDeletions,
@@ -232,7 +221,6 @@ export class SecretJanitor extends Construct {
         apiKeySecretField: props.apiKeySecretField ?? DEFAULTS.apiKeySecretField,
         baseUrl,
         queue: this.queue,
-        deliveryDeadLetterQueue: this.deliveryDeadLetterQueue,
         protectedSecretIds: protectedIds,
         logRetention: props.logRetention ?? RetentionDays.ONE_MONTH,
       });
@@ -248,20 +236,9 @@ export class SecretJanitor extends Construct {
     const oldest = props.oldestMessageAlarmAge ?? horizon.plus(Duration.hours(12));
     const alarms = [
       new Alarm(this, 'DeadLetterQueueNotEmpty', {
-        alarmDescription: 'Deletion requests reached the DLQ. Read failureReason on each message, fix, then redrive.',
-        metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-          period: Duration.minutes(5),
-          statistic: 'Maximum',
-        }),
-        threshold: 0,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
-      new Alarm(this, 'DeliveryDeadLetterQueueNotEmpty', {
         alarmDescription:
-          'EventBridge or Scheduler could not deliver a deletion request to the queue. Redrive it to the queue.',
-        metric: this.deliveryDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          'Deletion requests reached the DLQ (failureReason from the worker, ERROR_CODE from EventBridge or Scheduler). Fix the cause, then redrive.',
+        metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
           period: Duration.minutes(5),
           statistic: 'Maximum',
         }),

@@ -58,7 +58,8 @@ describe('JanitorSweep deployment', () => {
       ScheduleExpressionTimezone: 'UTC',
       Target: Match.objectLike({
         Arn: stack.resolve(janitor.sweep?.function.functionArn),
-        DeadLetterConfig: { Arn: stack.resolve(janitor.deliveryDeadLetterQueue.queueArn) },
+        DeadLetterConfig: Match.absent(),
+        RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 },
       }),
     });
   });
@@ -206,7 +207,7 @@ describe('JanitorSweep alarms', () => {
       Dimensions: [{ Name: 'service', Value: 'convai-secret-janitor' }],
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'SweepAborted' });
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 4 + 3);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 3 + 3);
   });
 });
 

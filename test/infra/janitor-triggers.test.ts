@@ -60,7 +60,7 @@ describe('JanitorTriggers teardown rule', () => {
       Targets: [
         Match.objectLike({
           Arn: arnOf(stack, janitor.queue),
-          DeadLetterConfig: { Arn: arnOf(stack, janitor.deliveryDeadLetterQueue) },
+          DeadLetterConfig: { Arn: arnOf(stack, janitor.deadLetterQueue) },
           RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
         }),
       ],
@@ -120,7 +120,7 @@ describe('JanitorTriggers scheduled deletions', () => {
     const { stack, janitor, template } = build({ scheduledDeletions: [NIGHTLY] });
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       Target: Match.objectLike({
-        DeadLetterConfig: { Arn: arnOf(stack, janitor.deliveryDeadLetterQueue) },
+        DeadLetterConfig: { Arn: arnOf(stack, janitor.deadLetterQueue) },
         RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
       }),
     });
@@ -148,9 +148,7 @@ describe('JanitorTriggers scheduled deletions', () => {
     );
     for (const statement of statements) {
       expect([statement.Action].flat()).toEqual(['sqs:SendMessage']);
-      expect([arnOf(stack, janitor.queue), arnOf(stack, janitor.deliveryDeadLetterQueue)]).toContainEqual(
-        statement.Resource,
-      );
+      expect([arnOf(stack, janitor.queue), arnOf(stack, janitor.deadLetterQueue)]).toContainEqual(statement.Resource);
     }
   });
 

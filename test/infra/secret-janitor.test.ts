@@ -23,17 +23,17 @@ function policyStatements(template: Template): { Action: string | string[]; Reso
 }
 
 describe('SecretJanitor queues', () => {
-  it('encrypts the queue and both DLQs with SQS-managed keys and keeps messages 14 days', () => {
+  it('encrypts the queue and its DLQ with SQS-managed keys and keeps messages 14 days', () => {
     const { template } = construct();
-    template.resourceCountIs('AWS::SQS::Queue', 3);
+    template.resourceCountIs('AWS::SQS::Queue', 2);
     template.resourcePropertiesCountIs(
       'AWS::SQS::Queue',
       { SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 },
-      3,
+      2,
     );
   });
 
-  it('denies non-TLS access on the queue and both DLQs', () => {
+  it('denies non-TLS access on the queue and its DLQ', () => {
     const { template } = construct();
     template.resourcePropertiesCountIs(
       'AWS::SQS::QueuePolicy',
@@ -44,7 +44,7 @@ describe('SecretJanitor queues', () => {
           ]),
         },
       },
-      3,
+      2,
     );
   });
 
@@ -153,8 +153,8 @@ describe('SecretJanitor IAM', () => {
 });
 
 describe('SecretJanitor alarms', () => {
-  it('creates DLQ, delivery-DLQ, oldest-message and worker-error alarms', () => {
-    construct().template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+  it('creates DLQ, oldest-message and worker-error alarms', () => {
+    construct().template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
   });
 
   it('alarms on the oldest message after horizon plus 12 hours by default', () => {
