@@ -1,4 +1,7 @@
-/** Reading a secret's `used_by`. An `unknown` item is a dependent the key cannot see: still a use. */
+/**
+ * Reading a secret's `used_by`. An `unknown` item is a dependent the key cannot see: still a use.
+ * The reading fails safe: anything missing or malformed counts as a use.
+ */
 
 const LISTS = ['tools', 'agents', 'phone_numbers', 'mcp_servers', 'others'] as const;
 const HAS_MORE = ['tools_has_more', 'agents_has_more', 'phone_numbers_has_more'] as const;
@@ -29,7 +32,7 @@ export function summarizeUsage(usedBy: unknown): Usage {
   let inUse = false;
   for (const list of LISTS) {
     const items = record[list];
-    if (items === undefined || items === null) continue;
+    // A list that is missing, null or not an array is unreadable, and unreadable means in use.
     if (!Array.isArray(items)) {
       inUse = true;
       holders[list] = ['(unreadable)'];
@@ -40,6 +43,7 @@ export function summarizeUsage(usedBy: unknown): Usage {
       holders[list] = items.slice(0, 10).map(holderName);
     }
   }
-  const hasMore = HAS_MORE.filter((flag) => record[flag] !== undefined && record[flag] !== false);
+  // Only an explicit `false` says there is nothing more; a missing flag counts as "more".
+  const hasMore = HAS_MORE.filter((flag) => record[flag] !== false);
   return { inUse: inUse || hasMore.length > 0, holders, hasMore };
 }

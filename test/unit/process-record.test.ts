@@ -68,7 +68,11 @@ describe('processRecord', () => {
     ];
     const { report, api } = await run(queued({ secretId: 'sec_1' }), { deletes: [IN_USE_422], gets });
     expect(api.gets.map((call) => call.secretId)).toEqual(['sec_1']);
-    expect(report.fields).toMatchObject({ holders: { agents: ['agent_7'] }, holdersHasMore: ['tools_has_more'] });
+    // Missing lists and flags read as unreadable (a use), so they show up too.
+    expect(report.fields).toMatchObject({
+      holders: { agents: ['agent_7'] },
+      holdersHasMore: ['tools_has_more', 'agents_has_more', 'phone_numbers_has_more'],
+    });
   });
 
   it('records the lookup status when the in-use lookup does not answer 200', async () => {

@@ -221,7 +221,16 @@ describe('sweep safety defaults in effect', () => {
   const unusedItem = (id: string): InventoryItem => ({
     secretId: id,
     name: `ci-run-${id}`,
-    usage: summarizeUsage({ tools: [], agents: [], phone_numbers: [], mcp_servers: [], others: [] }),
+    usage: summarizeUsage({
+      tools: [],
+      tools_has_more: false,
+      agents: [],
+      agents_has_more: false,
+      phone_numbers: [],
+      phone_numbers_has_more: false,
+      mcp_servers: [],
+      others: [],
+    }),
   });
   const inUseItem = (id: string): InventoryItem => ({
     secretId: id,

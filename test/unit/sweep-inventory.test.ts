@@ -21,7 +21,16 @@ interface ListedSecret {
   used_by?: unknown;
 }
 
-const EMPTY_USED_BY = { tools: [], agents: [], phone_numbers: [], mcp_servers: [], others: [] };
+const EMPTY_USED_BY = {
+  tools: [],
+  tools_has_more: false,
+  agents: [],
+  agents_has_more: false,
+  phone_numbers: [],
+  phone_numbers_has_more: false,
+  mcp_servers: [],
+  others: [],
+};
 const listed = (secret_id: string, name: string, used_by: unknown = EMPTY_USED_BY): ListedSecret => ({
   secret_id,
   name,

@@ -67,3 +67,36 @@ describe('summarizeUsage', () => {
     expect(summarizeUsage([{ id: 'agent_1' }]).inUse).toBe(true);
   });
 });
+
+describe('summarizeUsage with incomplete used_by', () => {
+  const complete = {
+    tools: [],
+    tools_has_more: false,
+    agents: [],
+    agents_has_more: false,
+    phone_numbers: [],
+    phone_numbers_has_more: false,
+    mcp_servers: [],
+    others: [],
+  };
+
+  it('reports not in use only when every list and flag is present and empty or false', () => {
+    expect(summarizeUsage(complete).inUse).toBe(false);
+  });
+
+  it.each(['tools', 'agents', 'phone_numbers', 'mcp_servers', 'others'])(
+    'reports in use when the %s list is missing',
+    (list) => {
+      const { [list as keyof typeof complete]: _dropped, ...rest } = complete;
+      expect(summarizeUsage(rest).inUse).toBe(true);
+    },
+  );
+
+  it.each(['tools_has_more', 'agents_has_more', 'phone_numbers_has_more'])(
+    'reports in use when %s is missing',
+    (flag) => {
+      const { [flag as keyof typeof complete]: _dropped, ...rest } = complete;
+      expect(summarizeUsage(rest).inUse).toBe(true);
+    },
+  );
+});
