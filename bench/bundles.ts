@@ -29,8 +29,8 @@ export interface Bundles {
   readonly peer: BundleSize;
   /** How the peer was built, when it could not be built like the others. */
   readonly peerNote: string;
-  /** Not deployed: the worker with a source map without `sourcesContent` (a suggestion, measured). */
-  readonly workerSlimMap: BundleSize;
+  /** Not deployed: the worker with `sourcesContent` in its source map (what the stack leaves out). */
+  readonly workerFullMap: BundleSize;
 }
 
 async function buildOne(name: string, options: BuildOptions, awsSdk: BundleSize['awsSdk']): Promise<BundleSize> {
@@ -62,12 +62,12 @@ export async function buildBundles(outDir: string): Promise<Bundles> {
     peer = await buildOne('peer', { ...options, external: ['@elevenlabs/elevenlabs-js'] }, 'bundled');
     peerNote = `ElevenLabs SDK could not be bundled (${String(error).split('\n')[0]}); loaded from node_modules`;
   }
-  const slim = {
-    ...esbuildOptions(FUNCTION_ENTRIES.worker, `${outDir}/worker-slim-map/index.mjs`),
-    sourcesContent: false,
+  const fullMap = {
+    ...esbuildOptions(FUNCTION_ENTRIES.worker, `${outDir}/worker-full-map/index.mjs`),
+    sourcesContent: true,
   };
-  const workerSlimMap = await buildOne('worker (map without sourcesContent)', slim, 'bundled');
-  return { functions, floor, peer, peerNote, workerSlimMap };
+  const workerFullMap = await buildOne('worker (map with sourcesContent)', fullMap, 'bundled');
+  return { functions, floor, peer, peerNote, workerFullMap };
 }
 
 /** The bundle a cold start of `name` runs, as deployed or with the SDK from node_modules. */

@@ -11,7 +11,7 @@ export type VariantId =
   | 'worker'
   | 'peer'
   | 'workerSdkExternal'
-  | 'workerSlimMap'
+  | 'workerFullMap'
   | 'floorNoSourceMaps'
   | 'workerNoSourceMaps'
   | 'peerNoSourceMaps';
@@ -60,9 +60,9 @@ export function coldStartVariants(bundles: Bundles): Variant[] {
       bundle: bundleOf(bundles, 'worker', 'external'),
     },
     {
-      id: 'workerSlimMap',
-      label: 'our worker, source map without sourcesContent',
-      bundle: bundles.workerSlimMap.outfile,
+      id: 'workerFullMap',
+      label: 'our worker, source map with sourcesContent',
+      bundle: bundles.workerFullMap.outfile,
     },
     { id: 'floorNoSourceMaps', label: '(a) floor, source maps off', bundle: bundles.floor.outfile, env: noMaps },
     { id: 'workerNoSourceMaps', label: '(b) our worker, source maps off', bundle: worker, env: noMaps },

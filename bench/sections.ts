@@ -19,7 +19,7 @@ export function bundleSection(bundles: Bundles): string {
     kib(b.gzipBytes),
     ratio(b.jsBytes, bundles.peer.jsBytes).toFixed(3),
   ];
-  const rows = [bundles.functions, [bundles.workerSlimMap, bundles.floor, bundles.peer]].flat().map(line);
+  const rows = [bundles.functions, [bundles.workerFullMap, bundles.floor, bundles.peer]].flat().map(line);
   return `## 1. Bundle size
 
 Every entry of \`FUNCTION_ENTRIES\`, built with \`esbuildOptions\` from \`infra/bundling.ts\` (minified ESM, source map),
@@ -55,8 +55,8 @@ ${table(head, rows)}
 - **Bundling the AWS SDK** (the stack's choice): cold start bundled / left out = **${r.bundledVsExternal.toFixed(3)}**
   (init ${pair('initMs')} ms, first invoke ${pair('firstInvokeMs')} ms, bundled vs left out). The left-out variant loads the
   SDK from \`node_modules\`, standing in for the runtime's copy in \`/var/runtime\`; it defers more of the SDK to the first call.
-- \`--enable-source-maps\` costs the worker ${ms(r.sourceMapsCostMs)} ms per cold start (median); a map without
-  \`sourcesContent\` saves ${ms(r.slimMapSavingMs)} ms.`;
+- \`--enable-source-maps\` costs the worker ${ms(r.sourceMapsCostMs)} ms per cold start (median). The stack's map leaves
+  \`sourcesContent\` out; a map with it would cost ${ms(r.fullMapCostMs)} ms more.`;
 }
 
 export function warmSection(w: WarmResults): string {

@@ -1,17 +1,15 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createApiKeyProvider } from '#adapters/api-key.ts';
 import { createElevenLabsClient } from '#adapters/elevenlabs.ts';
-import { createMarksTable } from '#adapters/marks-table.ts';
+import { createMarksTableClient, type MarksStore } from '#adapters/marks-table.ts';
 import { createQueueAdapter } from '#adapters/queue.ts';
-import { type LogPort, type MetricsPort, realSleep, type SweepMetricsPort } from '#core/ports.ts';
+import { type LogPort, type MetricsPort, realSleep } from '#core/ports.ts';
 import type { WorkerDeps } from '#core/process-record.ts';
-import type { SweepDeps } from '#core/sweep-run.ts';
-import { DEFAULTS, METRICS_NAMESPACE, SERVICE_NAME, type SweepConfig, type WorkerConfig } from '#functions/config.ts';
+import { METRICS_NAMESPACE, SERVICE_NAME, type WorkerConfig } from '#functions/config.ts';
 
 export const USER_AGENT = `${SERVICE_NAME}/0.1.0 (+aws-lambda)`;
 
@@ -33,7 +31,7 @@ export const metricsPort: MetricsPort = {
 type ApiSettings = Pick<WorkerConfig, 'baseUrl' | 'apiKeySecretId' | 'apiKeySecretField' | 'apiKeyTtlMs' | 'queueUrl'>;
 
 /** The clients every function shares: ElevenLabs, the API key, the clock and randomness. */
-function createApiDeps(config: ApiSettings) {
+export function createApiDeps(config: ApiSettings) {
   return {
     api: createElevenLabsClient({ baseUrl: config.baseUrl, userAgent: USER_AGENT }),
     apiKey: createApiKeyProvider({
@@ -48,13 +46,17 @@ function createApiDeps(config: ApiSettings) {
   };
 }
 
-function createMarks(tableName: string) {
-  return createMarksTable({
-    client: new DynamoDBClient({}),
-    tableName,
-    auditTtlDays: DEFAULTS.auditTtlDays,
-    sleep: realSleep,
-  });
+/** The worker needs the marks table only for sweep deletions: the client is built on first use. */
+function lazyMarks(tableName: string): Pick<MarksStore, 'get' | 'clear'> {
+  let store: MarksStore | undefined;
+  const load = () => {
+    store ??= createMarksTableClient(tableName);
+    return store;
+  };
+  return {
+    get: (secretId) => load().get(secretId),
+    clear: (secretId, audit) => load().clear(secretId, audit),
+  };
 }
 
 /** Wires the real clients for the worker. Runs once, at cold start. */
@@ -64,21 +66,6 @@ export function createWorkerDeps(config: WorkerConfig): WorkerDeps {
     queue: createQueueAdapter({ client: new SQSClient({}), queueUrl: config.queueUrl, dlqUrl: config.dlqUrl }),
     logger: logPort,
     metrics: metricsPort,
-    ...(config.marksTableName ? { marks: createMarks(config.marksTableName) } : {}),
-  };
-}
-
-export const sweepMetricsPort: SweepMetricsPort = {
-  record: (name, value, unit) => metrics.addMetric(name, MetricUnit[unit], value),
-};
-
-/** Wires the real clients for the sweep (all but the per-run id). Runs once, at cold start. */
-export function createSweepDeps(config: SweepConfig): Omit<SweepDeps, 'runId'> {
-  return {
-    ...createApiDeps(config),
-    queue: createQueueAdapter({ client: new SQSClient({}), queueUrl: config.queueUrl }),
-    marks: createMarks(config.marksTableName),
-    logger: logPort,
-    metrics: sweepMetricsPort,
+    ...(config.marksTableName ? { marks: lazyMarks(config.marksTableName) } : {}),
   };
 }

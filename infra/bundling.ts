@@ -11,6 +11,8 @@ import type { BuildOptions } from 'esbuild';
 export const BUNDLE = {
   minify: true,
   sourceMap: true,
+  // Stack traces keep file and line; leaving the sources out of the map saves ~1.5 MB and memory.
+  sourcesContent: false,
   target: 'node24',
   format: 'esm',
   bundleAwsSDK: true,
@@ -31,6 +33,7 @@ export function cdkBundling(): BundlingOptions {
     minify: BUNDLE.minify,
     sourceMap: BUNDLE.sourceMap,
     sourceMapMode: SourceMapMode.DEFAULT,
+    sourcesContent: BUNDLE.sourcesContent,
     target: BUNDLE.target,
     format: OutputFormat.ESM,
     bundleAwsSDK: BUNDLE.bundleAwsSDK,
@@ -54,6 +57,7 @@ export function esbuildOptions(
     format: BUNDLE.format,
     minify: BUNDLE.minify,
     sourcemap: BUNDLE.sourceMap,
+    sourcesContent: BUNDLE.sourcesContent,
     mainFields: [...BUNDLE.mainFields],
     banner: { js: BUNDLE.banner },
     external: bundleAwsSdk ? [] : ['@aws-sdk/*', '@smithy/*'],

@@ -1,3 +1,5 @@
+import http from 'node:http';
+import https from 'node:https';
 import { ApiRequestError } from '#functions/errors.ts';
 
 /** One raw HTTP answer. Classification happens in the core, not here. */
@@ -24,71 +26,109 @@ export interface ElevenLabsApi {
 export interface ElevenLabsClientOptions {
   readonly baseUrl: string;
   readonly userAgent: string;
-  readonly fetch?: typeof fetch;
+  /** Sockets kept open per origin; bounds concurrent requests too. @default 16 */
+  readonly maxSockets?: number;
 }
 
 const SECRETS_PATH = '/v1/convai/secrets';
+/** Bodies we read at most; error bodies are short, list pages of 100 secrets stay well below. */
+const MAX_BODY_BYTES = 8 * 1024 * 1024;
+
+class TimeoutSignal extends Error {
+  override name = 'TimeoutSignal';
+}
 
 /**
- * A log-safe name for a fetch failure: the error code (ECONNRESET, …) or the error's class name.
- * Never the message: undici quotes rejected header values, and a header carries the API key.
+ * A log-safe name for a request failure: the error code (ECONNRESET, …) or the error's class name.
+ * Never the message: an HTTP stack may quote header values, and a header carries the API key.
  */
 function networkCode(cause: unknown): string {
-  const inner = (cause as { cause?: { code?: unknown; name?: unknown } })?.cause;
-  if (typeof inner?.code === 'string') return inner.code;
-  if (typeof inner?.name === 'string') return inner.name;
+  const code = (cause as { code?: unknown })?.code;
+  if (typeof code === 'string') return code;
   return (cause as Error)?.name ?? 'unknown';
 }
 
-/** A thin client over the native fetch. No vendor SDK: it keeps the bundle and cold start small. */
+/**
+ * A thin client on `node:http(s)` with a keep-alive agent. No vendor SDK and no fetch: both cost
+ * cold-start time and memory (see `npm run bench`).
+ */
 export function createElevenLabsClient(options: ElevenLabsClientOptions): ElevenLabsApi {
-  const doFetch = options.fetch ?? fetch;
-  const base = options.baseUrl.replace(/\/+$/, '');
+  const base = new URL(options.baseUrl);
+  const secure = base.protocol === 'https:';
+  const transport = secure ? https : http;
+  const agent = new (secure ? https.Agent : http.Agent)({ keepAlive: true, maxSockets: options.maxSockets ?? 16 });
+  const prefix = base.pathname.replace(/\/+$/, '');
 
-  async function request(method: 'GET' | 'DELETE', url: string, apiKey: string, timeoutMs: number) {
-    const signal = AbortSignal.timeout(Math.max(1, Math.floor(timeoutMs)));
-    let response: Response;
-    try {
-      response = await doFetch(url, {
-        method,
-        headers: { 'xi-api-key': apiKey, 'user-agent': options.userAgent, accept: 'application/json' },
-        signal,
-      });
-    } catch (cause) {
-      const timedOut = signal.aborted;
-      throw new ApiRequestError(
-        timedOut ? 'timeout' : 'network',
-        timedOut
-          ? `expected an answer from ${method} ${SECRETS_PATH} within ${timeoutMs} ms, received none`
-          : `expected an answer from ${method} ${SECRETS_PATH}, received a network error: ${networkCode(cause)}`,
-        { cause },
+  function request(method: 'GET' | 'DELETE', path: string, apiKey: string, timeoutMs: number): Promise<ApiResponse> {
+    const budget = Math.max(1, Math.floor(timeoutMs));
+    return new Promise<ApiResponse>((resolve, reject) => {
+      let timedOut = false;
+      const fail = (cause: unknown) => {
+        clearTimeout(timer);
+        reject(
+          new ApiRequestError(
+            timedOut ? 'timeout' : 'network',
+            timedOut
+              ? `expected an answer from ${method} ${SECRETS_PATH} within ${budget} ms, received none`
+              : `expected an answer from ${method} ${SECRETS_PATH}, received a network error: ${networkCode(cause)}`,
+            { cause },
+          ),
+        );
+      };
+      const req = transport.request(
+        {
+          protocol: base.protocol,
+          hostname: base.hostname,
+          port: base.port || undefined,
+          path: `${prefix}${path}`,
+          method,
+          agent,
+          headers: { 'xi-api-key': apiKey, 'user-agent': options.userAgent, accept: 'application/json' },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (chunk: Buffer) => {
+            size += chunk.length;
+            if (size > MAX_BODY_BYTES) req.destroy(new Error('response body too large'));
+            else chunks.push(chunk);
+          });
+          res.on('error', fail);
+          res.on('end', () => {
+            clearTimeout(timer);
+            const header = (name: string) => {
+              const value = res.headers[name];
+              return Array.isArray(value) ? value[0] : value;
+            };
+            const requestId = header('request-id');
+            resolve({
+              status: res.statusCode ?? 0,
+              body: Buffer.concat(chunks).toString('utf8'),
+              retryAfter: header('retry-after') ?? null,
+              ...(requestId ? { requestId } : {}),
+            });
+          });
+        },
       );
-    }
-    let body: string;
-    try {
-      body = await response.text();
-    } catch (cause) {
-      throw new ApiRequestError(signal.aborted ? 'timeout' : 'network', 'response body was cut off', { cause });
-    }
-    const requestId = response.headers.get('request-id') ?? undefined;
-    return {
-      status: response.status,
-      body,
-      retryAfter: response.headers.get('retry-after'),
-      ...(requestId ? { requestId } : {}),
-    };
+      const timer = setTimeout(() => {
+        timedOut = true;
+        req.destroy(new TimeoutSignal());
+      }, budget);
+      req.on('error', fail);
+      req.end();
+    });
   }
 
-  const secretUrl = (secretId: string) => `${base}${SECRETS_PATH}/${encodeURIComponent(secretId)}`;
+  const secretPath = (secretId: string) => `${SECRETS_PATH}/${encodeURIComponent(secretId)}`;
 
   return {
-    deleteSecret: (secretId, apiKey, timeoutMs) => request('DELETE', secretUrl(secretId), apiKey, timeoutMs),
-    getSecret: (secretId, apiKey, timeoutMs) => request('GET', secretUrl(secretId), apiKey, timeoutMs),
+    deleteSecret: (secretId, apiKey, timeoutMs) => request('DELETE', secretPath(secretId), apiKey, timeoutMs),
+    getSecret: (secretId, apiKey, timeoutMs) => request('GET', secretPath(secretId), apiKey, timeoutMs),
     listSecrets: (query, apiKey, timeoutMs) => {
       const params = new URLSearchParams({ page_size: String(query.pageSize) });
       if (query.cursor) params.set('cursor', query.cursor);
       if (query.search) params.set('search', query.search);
-      return request('GET', `${base}${SECRETS_PATH}?${params}`, apiKey, timeoutMs);
+      return request('GET', `${SECRETS_PATH}?${params}`, apiKey, timeoutMs);
     },
   };
 }

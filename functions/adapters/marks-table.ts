@@ -1,4 +1,4 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchWriteCommand,
   DeleteCommand,
@@ -7,8 +7,9 @@ import {
   PutCommand,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { Sleep } from '#core/ports.ts';
+import { realSleep, type Sleep } from '#core/ports.ts';
 import type { Mark } from '#core/sweep-plan.ts';
+import { DEFAULTS } from '#functions/config.ts';
 import { MarksTableError } from '#functions/errors.ts';
 
 /** The table layout: marks under one partition (read with one paginated Query), audits per secret. */
@@ -126,4 +127,14 @@ export function createMarksTable(options: MarksTableOptions): MarksStore {
       await doc.send(new PutCommand({ TableName: table, Item: auditItem(audit) }));
     },
   };
+}
+
+/** The table with a default DynamoDB client, the configured audit TTL and real sleeps. */
+export function createMarksTableClient(tableName: string): MarksStore {
+  return createMarksTable({
+    client: new DynamoDBClient({}),
+    tableName,
+    auditTtlDays: DEFAULTS.auditTtlDays,
+    sleep: realSleep,
+  });
 }

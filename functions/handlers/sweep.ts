@@ -4,7 +4,8 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { runSweep } from '#core/sweep-run.ts';
 import { loadSweepConfig } from '#functions/config.ts';
-import { createSweepDeps, logger, metrics } from '#functions/runtime.ts';
+import { logger, metrics } from '#functions/runtime.ts';
+import { createSweepDeps } from '#functions/sweep-runtime.ts';
 
 // Read once at cold start: a missing prefix list or a bad grace period fails the init by name.
 const config = loadSweepConfig();
