@@ -16,6 +16,7 @@ import { ConfigError } from '#functions/errors.ts';
 import { cdkBundling, FUNCTION_ENTRIES } from '#infra/bundling.ts';
 import { apiKeySecretId, grantReadApiKey } from '#infra/iam.ts';
 import { expressionProblem, timeZoneProblem } from '#infra/janitor-triggers.ts';
+import { checkEnvironmentSize } from '#infra/limits.ts';
 
 /** The scheduled stale-secret sweep. Every default is the safe one. */
 export interface SweepOptions {
@@ -137,6 +138,26 @@ export class JanitorSweep extends Construct {
     this.table.grant(role, 'dynamodb:Query', 'dynamodb:BatchWriteItem');
     props.queue.grantSendMessages(role);
 
+    const environment = {
+      NODE_OPTIONS: '--enable-source-maps',
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+      API_KEY_SECRET_ID: apiKeySecretId(props.apiKeySecret),
+      API_KEY_SECRET_FIELD: props.apiKeySecretField,
+      ELEVENLABS_BASE_URL: props.baseUrl,
+      QUEUE_URL: props.queue.queueUrl,
+      MARKS_TABLE_NAME: this.table.tableName,
+      SWEEP_PREFIXES: options.prefixes.join(','),
+      SWEEP_MODE: options.mode ?? DEFAULTS.sweepMode,
+      GRACE_PERIOD_HOURS: String((options.gracePeriod ?? Duration.hours(DEFAULTS.gracePeriodHours)).toHours()),
+      MAX_OBSERVATION_GAP_HOURS: String(
+        (options.maxObservationGap ?? Duration.hours(DEFAULTS.maxObservationGapHours)).toHours(),
+      ),
+      MAX_DELETIONS_PER_RUN: String(options.maxDeletionsPerRun ?? DEFAULTS.maxDeletionsPerRun),
+      MAX_DELETION_PERCENT: String(options.maxDeletionPercent ?? DEFAULTS.maxDeletionPercent),
+      PROTECTED_SECRET_IDS: props.protectedSecretIds.join(','),
+      PROTECTED_NAME_PATTERNS: (options.protectedNamePatterns ?? []).join(','),
+    };
+    checkEnvironmentSize('sweep function', environment);
     this.function = new NodejsFunction(this, 'Function', {
       entry: FUNCTION_ENTRIES.sweep,
       handler: 'handler',
@@ -148,25 +169,7 @@ export class JanitorSweep extends Construct {
       logGroup,
       bundling: cdkBundling(),
       description: 'Finds stale ElevenLabs secrets owned by this janitor and enqueues them after the grace period',
-      environment: {
-        NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-        API_KEY_SECRET_ID: apiKeySecretId(props.apiKeySecret),
-        API_KEY_SECRET_FIELD: props.apiKeySecretField,
-        ELEVENLABS_BASE_URL: props.baseUrl,
-        QUEUE_URL: props.queue.queueUrl,
-        MARKS_TABLE_NAME: this.table.tableName,
-        SWEEP_PREFIXES: options.prefixes.join(','),
-        SWEEP_MODE: options.mode ?? DEFAULTS.sweepMode,
-        GRACE_PERIOD_HOURS: String((options.gracePeriod ?? Duration.hours(DEFAULTS.gracePeriodHours)).toHours()),
-        MAX_OBSERVATION_GAP_HOURS: String(
-          (options.maxObservationGap ?? Duration.hours(DEFAULTS.maxObservationGapHours)).toHours(),
-        ),
-        MAX_DELETIONS_PER_RUN: String(options.maxDeletionsPerRun ?? DEFAULTS.maxDeletionsPerRun),
-        MAX_DELETION_PERCENT: String(options.maxDeletionPercent ?? DEFAULTS.maxDeletionPercent),
-        PROTECTED_SECRET_IDS: props.protectedSecretIds.join(','),
-        PROTECTED_NAME_PATTERNS: (options.protectedNamePatterns ?? []).join(','),
-      },
+      environment,
     });
 
     const schedulerRole = new Role(this, 'ScheduleRole', {

@@ -13,13 +13,14 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { receivesToReachHorizon } from '#core/backoff.ts';
-import { SECRET_ID_PATTERN } from '#core/schema.ts';
-import { baseUrlProblem, DEFAULTS, MAX_HORIZON_HOURS } from '#functions/config.ts';
+import { MAX_BODY_BYTES, SECRET_ID_PATTERN } from '#core/schema.ts';
+import { baseUrlProblem, DEFAULTS, MAX_HORIZON_HOURS, SERVICE_NAME } from '#functions/config.ts';
 import { ConfigError } from '#functions/errors.ts';
 import { cdkBundling, FUNCTION_ENTRIES } from '#infra/bundling.ts';
 import { apiKeySecretId, grantReadApiKey, grantWorkerMarks } from '#infra/iam.ts';
 import { JanitorSweep, type SweepOptions } from '#infra/janitor-sweep.ts';
 import { JanitorTriggers, type ScheduledDeletion } from '#infra/janitor-triggers.ts';
+import { checkEnvironmentSize } from '#infra/limits.ts';
 
 export interface SecretJanitorProps {
   /** The Secrets Manager secret holding the ElevenLabs API key. Its key, if any, gets `kms:Decrypt`. */
@@ -145,6 +146,8 @@ export class SecretJanitor extends Construct {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+      // Room for any body the queue accepts plus the reason attributes the worker adds.
+      maxMessageSizeBytes: 1024 * 1024,
     });
 
     this.queue = new Queue(this, 'Queue', {
@@ -152,6 +155,8 @@ export class SecretJanitor extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
       visibilityTimeout: Duration.seconds(6 * timeoutSeconds + window.toSeconds()),
+      // The worker's own limit: a larger body could not be validated, so SQS refuses it up front.
+      maxMessageSizeBytes: MAX_BODY_BYTES,
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: this.maxReceiveCount },
     });
 
@@ -172,6 +177,23 @@ export class SecretJanitor extends Construct {
     logGroup.grantWrite(role);
     grantReadApiKey(props.apiKeySecret, role, props.apiKeyEncryptionKey);
 
+    const environment = {
+      NODE_OPTIONS: '--enable-source-maps',
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+      API_KEY_SECRET_ID: apiKeySecretId(props.apiKeySecret),
+      API_KEY_SECRET_FIELD: props.apiKeySecretField ?? DEFAULTS.apiKeySecretField,
+      ELEVENLABS_BASE_URL: baseUrl,
+      QUEUE_URL: this.queue.queueUrl,
+      DLQ_URL: this.deadLetterQueue.queueUrl,
+      HORIZON_HOURS: String(horizonHours),
+      PROTECTED_SECRET_IDS: protectedIds.join(','),
+      DRY_RUN: String(props.dryRun ?? DEFAULTS.dryRun),
+      CONCURRENCY: String(concurrency),
+      REQUEST_TIMEOUT_MS: String(requestTimeout.toMilliseconds()),
+      LOOKUP_HOLDERS: String(props.lookupHolders ?? DEFAULTS.lookupHolders),
+      MAX_RECEIVE_COUNT: String(this.maxReceiveCount),
+    };
+    checkEnvironmentSize('SecretJanitor worker', environment);
     this.worker = new NodejsFunction(this, 'Worker', {
       entry: FUNCTION_ENTRIES.worker,
       handler: 'handler',
@@ -183,22 +205,7 @@ export class SecretJanitor extends Construct {
       logGroup,
       bundling: cdkBundling(),
       description: 'Deletes ElevenLabs ConvAI workspace secrets requested on the queue',
-      environment: {
-        NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: 'convai-secret-janitor',
-        API_KEY_SECRET_ID: apiKeySecretId(props.apiKeySecret),
-        API_KEY_SECRET_FIELD: props.apiKeySecretField ?? DEFAULTS.apiKeySecretField,
-        ELEVENLABS_BASE_URL: baseUrl,
-        QUEUE_URL: this.queue.queueUrl,
-        DLQ_URL: this.deadLetterQueue.queueUrl,
-        HORIZON_HOURS: String(horizonHours),
-        PROTECTED_SECRET_IDS: protectedIds.join(','),
-        DRY_RUN: String(props.dryRun ?? DEFAULTS.dryRun),
-        CONCURRENCY: String(concurrency),
-        REQUEST_TIMEOUT_MS: String(requestTimeout.toMilliseconds()),
-        LOOKUP_HOLDERS: String(props.lookupHolders ?? DEFAULTS.lookupHolders),
-        MAX_RECEIVE_COUNT: String(this.maxReceiveCount),
-      },
+      environment,
     });
     this.deadLetterQueue.grantSendMessages(this.worker);
     // Fan-out: a multi-id message becomes one message per id on the same queue.

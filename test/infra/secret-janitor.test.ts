@@ -48,6 +48,16 @@ describe('SecretJanitor queues', () => {
     );
   });
 
+  it('caps the queue at the worker body limit and leaves the DLQ room for reason attributes', () => {
+    const { stack, janitor, template } = construct();
+    const queues = template.findResources('AWS::SQS::Queue');
+    const sizeOf = (queue: { node: { defaultChild?: unknown } }) =>
+      (queues[stack.getLogicalId(queue.node.defaultChild as never)] as { Properties: { MaximumMessageSize: number } })
+        .Properties.MaximumMessageSize;
+    expect(sizeOf(janitor.queue)).toBe(256 * 1024);
+    expect(sizeOf(janitor.deadLetterQueue)).toBe(1024 * 1024);
+  });
+
   it('sets the visibility timeout to six times the function timeout plus the batching window', () => {
     const { template } = construct({ timeout: Duration.seconds(90), maxBatchingWindow: Duration.seconds(5) });
     template.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 6 * 90 + 5 });
@@ -191,6 +201,11 @@ describe('SecretJanitor props validation', () => {
 
   it('refuses an invalid protected secret id', () => {
     expect(() => construct({ protectedSecretIds: ['../x'] })).toThrow(/protectedSecretIds entry "..\/x"/);
+  });
+
+  it('refuses, at synth, protected ids that would pass the 4 KB Lambda environment limit', () => {
+    const ids = Array.from({ length: 200 }, (_, i) => `protected_secret_${String(i).padStart(4, '0')}`);
+    expect(() => construct({ protectedSecretIds: ids })).toThrow(/environment variables must fit Lambda's 4096 bytes/);
   });
 
   it('refuses maxConcurrency below the SQS minimum of 2', () => {
