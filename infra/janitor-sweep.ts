@@ -59,6 +59,14 @@ function check(condition: boolean, message: string): void {
   if (!condition) throw new ConfigError(`sweep: ${message}`);
 }
 
+/** Hours between runs of a `rate(...)` expression; undefined for cron. */
+function rateHours(expression: string): number | undefined {
+  const match = /^rate\((\d+) (minute|hour|day)s?\)$/.exec(expression);
+  if (!match) return undefined;
+  const perUnit = { minute: 1 / 60, hour: 1, day: 24 } as const;
+  return Number(match[1]) * perUnit[match[2] as keyof typeof perUnit];
+}
+
 /** Validates the sweep options at synth, with errors that name the option and the value. */
 export function validateSweepOptions(options: SweepOptions): void {
   check(
@@ -85,6 +93,11 @@ export function validateSweepOptions(options: SweepOptions): void {
     integral: false,
   });
   check(Number.isInteger(gap) && gap >= 1, `maxObservationGap must be whole hours, at least 1, received ${gap} h`);
+  const interval = rateHours(options.schedule ?? DEFAULTS.sweepSchedule);
+  check(
+    interval === undefined || gap >= 1.5 * interval,
+    `maxObservationGap must be at least 1.5 times the sweep interval (${interval} h), or every run restarts every grace period; received ${gap} h`,
+  );
   const perRun = options.maxDeletionsPerRun ?? DEFAULTS.maxDeletionsPerRun;
   check(
     Number.isInteger(perRun) && perRun >= 1 && perRun <= 1000,

@@ -16,6 +16,8 @@ export interface HttpAnswer {
   readonly retryAfter?: string | null;
 }
 
+const IN_USE_WORDS = /\bin[ _-]?use\b|\bused by\b|\bdependen/i;
+
 export function isTransientStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
 }
@@ -32,7 +34,11 @@ export function classifyDelete(answer: HttpAnswer, nowMs: number): Classificatio
   if (status >= 200 && status < 300) return { kind: 'deleted' };
   if (status === 404) return { kind: 'already_gone' };
   const detail = parseErrorBody(answer.body);
-  if (status === 422) return isRequestValidation(detail) ? { kind: 'permanent', detail } : { kind: 'in_use', detail };
+  if (status === 422) {
+    // The in-use body is undocumented: a validation array that speaks of use still counts as in use.
+    const permanent = isRequestValidation(detail) && !IN_USE_WORDS.test(detail.message ?? '');
+    return permanent ? { kind: 'permanent', detail } : { kind: 'in_use', detail };
+  }
   if (status === 401 || status === 403) {
     const permission = missingPermission(detail);
     return permission ? { kind: 'auth', detail, permission } : { kind: 'auth', detail };

@@ -30,7 +30,8 @@ async function processFanOut(
     detail: problem,
     messageId: record.messageId,
   }));
-  const result = await enqueueAll(childBodies(valid, provenance), {
+  const bodies = childBodies(valid, provenance);
+  const result = await enqueueAll(bodies, {
     queue: deps.queue,
     sleep: deps.sleep,
     random: deps.random,
@@ -38,6 +39,15 @@ async function processFanOut(
     now: deps.now,
   });
   const counts = { requested: secretIds.length, enqueued: result.enqueued, refusedIds: invalid.length };
+  if (result.failed.length > 0 && (await requeueRemainder(valid, bodies, result.failed, provenance, deps))) {
+    // Only the ids that did not make it travel on, in one new multi-id message: no re-sends.
+    return {
+      outcome: 'fanned_out',
+      retry: false,
+      fields: { ...fields, ...counts, requeuedAsOne: result.failed.length },
+      refusals,
+    };
+  }
   if (result.failed.length > 0) {
     const report = await retryLater(
       record,
@@ -55,6 +65,25 @@ async function processFanOut(
     return report;
   }
   return { outcome: 'fanned_out', retry: false, fields: { ...fields, ...counts }, refusals };
+}
+
+/** Sends the ids whose child messages failed as one new multi-id message; true when it was sent. */
+async function requeueRemainder(
+  valid: readonly string[],
+  bodies: readonly string[],
+  failedBodies: readonly string[],
+  provenance: Provenance,
+  deps: WorkerDeps,
+): Promise<boolean> {
+  const failed = new Set(failedBodies);
+  const remaining = valid.filter((_, index) => failed.has(bodies[index] ?? ''));
+  const body = JSON.stringify({ secretIds: remaining, ...provenance });
+  try {
+    const notSent = await deps.queue.sendBatch([{ id: 'remainder', body }]);
+    return notSent.length === 0;
+  } catch {
+    return false;
+  }
 }
 
 /** Parses a body into a request, or moves the message to the DLQ with the reason. */

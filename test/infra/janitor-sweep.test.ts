@@ -110,6 +110,18 @@ describe('JanitorSweep safety defaults', () => {
     expect(() => build({ prefixes: ['s-'], schedule: 'every day' })).toThrow(/expression must be "cron/);
   });
 
+  it('refuses an observation gap shorter than 1.5 sweep intervals at synth', () => {
+    expect(() => build({ prefixes: ['s-'], schedule: 'rate(3 days)' })).toThrow(
+      /maxObservationGap must be at least 1.5 times the sweep interval \(72 h\).*received 48 h/,
+    );
+  });
+
+  it('accepts a slower schedule when the observation gap grows with it', () => {
+    expect(() =>
+      build({ prefixes: ['s-'], schedule: 'rate(3 days)', maxObservationGap: Duration.hours(120) }),
+    ).not.toThrow();
+  });
+
   it('refuses a prefix with a wildcard at synth', () => {
     expect(() => build({ prefixes: ['*'] })).toThrow(/prefixes entry "\*"/);
   });

@@ -106,3 +106,19 @@ describe('isTransientStatus', () => {
     expect(isTransientStatus(status)).toBe(false);
   });
 });
+
+describe('classifyDelete with a 422 validation array that speaks of use', () => {
+  it('counts it as in use, not permanent, when the message says the secret is in use', () => {
+    const body = JSON.stringify({
+      detail: [{ loc: ['path', 'secret_id'], msg: 'Secret is in use by 2 agents', type: 'value_error' }],
+    });
+    expect(classifyDelete({ status: 422, body }, 0).kind).toBe('in_use');
+  });
+
+  it('keeps it permanent when the message is about the input only', () => {
+    const body = JSON.stringify({
+      detail: [{ loc: ['path', 'secret_id'], msg: 'String should match pattern', type: 'string_pattern_mismatch' }],
+    });
+    expect(classifyDelete({ status: 422, body }, 0).kind).toBe('permanent');
+  });
+});

@@ -138,6 +138,25 @@ describe('processRecord with a multi-id body', () => {
     expect(worker.queue.dlq).toEqual([]);
   });
 
+  it('acknowledges and sends only the failed ids on as one multi-id message when their child entries keep failing', async () => {
+    const worker = fanOutWorker((entries) =>
+      entries.filter((entry) => entry.id !== 'remainder' && entry.body.includes('"sec_b"')).map((entry) => entry.id),
+    );
+    const report = await processRecord(
+      agentRemoved(['sec_a', 'sec_b', 'sec_c']),
+      worker.deps,
+      workerConfig(),
+      T0 + 60_000,
+    );
+    expect(report).toMatchObject({ outcome: 'fanned_out', retry: false, fields: { enqueued: 2, requeuedAsOne: 1 } });
+    const remainder = worker.sent.flat().filter((entry) => entry.id === 'remainder');
+    expect(remainder.map((entry) => JSON.parse(entry.body))).toEqual([
+      { secretIds: ['sec_b'], origin: 'event', reason: REASON, agentId: AGENT, eventId: EVENT_ID },
+    ]);
+    expect(parseMessage(remainder[0]?.body ?? '')).toMatchObject({ kind: 'multi', secretIds: ['sec_b'] });
+    expect(worker.queue.visibility).toEqual([]);
+  });
+
   it('defers the record when SendMessageBatch throws a QueueError every round', async () => {
     const worker = fanOutWorker(() => {
       throw new QueueError('expected SendMessageBatch to succeed, received TimeoutError');
