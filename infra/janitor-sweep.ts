@@ -50,6 +50,7 @@ export interface JanitorSweepProps {
   readonly apiKeyEncryptionKey?: IKey;
   readonly apiKeySecretField: string;
   readonly baseUrl: string;
+  readonly requestTimeout: Duration;
   readonly queue: IQueue;
   readonly protectedSecretIds: readonly string[];
   readonly logRetention: RetentionDays;
@@ -157,6 +158,7 @@ export class JanitorSweep extends Construct {
       API_KEY_SECRET_ID: apiKeySecretId(props.apiKeySecret),
       API_KEY_SECRET_FIELD: props.apiKeySecretField,
       ELEVENLABS_BASE_URL: props.baseUrl,
+      REQUEST_TIMEOUT_MS: String(props.requestTimeout.toMilliseconds()),
       QUEUE_URL: props.queue.queueUrl,
       MARKS_TABLE_NAME: this.table.tableName,
       SWEEP_PREFIXES: options.prefixes.join(','),

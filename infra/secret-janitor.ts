@@ -227,6 +227,7 @@ export class SecretJanitor extends Construct {
         apiKeyEncryptionKey: props.apiKeyEncryptionKey,
         apiKeySecretField: props.apiKeySecretField ?? DEFAULTS.apiKeySecretField,
         baseUrl,
+        requestTimeout,
         queue: this.queue,
         protectedSecretIds: protectedIds,
         logRetention: props.logRetention ?? RetentionDays.ONE_MONTH,

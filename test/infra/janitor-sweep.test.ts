@@ -87,6 +87,7 @@ describe('JanitorSweep safety defaults', () => {
           MAX_OBSERVATION_GAP_HOURS: '48',
           MAX_DELETIONS_PER_RUN: '25',
           MAX_DELETION_PERCENT: '10',
+          REQUEST_TIMEOUT_MS: '10000',
         }),
       },
     });
