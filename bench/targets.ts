@@ -66,7 +66,7 @@ export interface TargetInput {
   readonly warm: WarmResults;
   readonly memory: MemoryResults;
   readonly sweep: SweepListCalls;
-  /** Smoke mode: too few batches to judge the memory peak or trend (reported, not judged). */
+  /** Smoke mode: too few runs to judge the memory peak or trend, or bundled vs left-out SDK (reported, not judged). */
   readonly quick: boolean;
 }
 
@@ -94,7 +94,8 @@ export function evaluateTargets({ cold, warm, memory, sweep, quick }: TargetInpu
       what: "Stack's choice to bundle the AWS SDK: cold start bundled / SDK left out (median)",
       measured: f2(cold.bundledVsExternal),
       target: '≤ 1.00',
-      pass: cold.bundledVsExternal <= 1,
+      // Two close variants: a smoke run's three samples cannot tell them apart.
+      pass: quick ? null : cold.bundledVsExternal <= 1,
     },
     {
       id: 'warm-batch',
