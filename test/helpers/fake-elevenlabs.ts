@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { emptyUsedBy as freshUsedBy } from '#test/helpers/used-by.ts';
 
 /** A loopback stand-in for the ElevenLabs ConvAI secrets API. Everything lives in memory. */
 
@@ -67,16 +68,7 @@ export interface FakeElevenLabs {
 }
 
 const SECRETS = '/v1/convai/secrets';
-const emptyUsedBy = (): UsedBy => ({
-  tools: [],
-  tools_has_more: false,
-  agents: [],
-  agents_has_more: false,
-  phone_numbers: [],
-  phone_numbers_has_more: false,
-  mcp_servers: [],
-  others: [],
-});
+const emptyUsedBy = (): UsedBy => freshUsedBy();
 const isUsed = (u: UsedBy) =>
   [u.tools, u.agents, u.phone_numbers, u.mcp_servers, u.others].some((list) => list.length > 0) ||
   u.tools_has_more ||

@@ -4,6 +4,7 @@ import { deletionLimit, type Mark, planSweep } from '#core/sweep-plan.ts';
 import { summarizeUsage } from '#core/used-by.ts';
 import { DEFAULTS, loadSweepConfig, type SweepConfig } from '#functions/config.ts';
 import { ConfigError } from '#functions/errors.ts';
+import { EMPTY_USED_BY } from '#test/helpers/used-by.ts';
 import { T0 } from '#test/unit/support/fakes.ts';
 
 const HOUR = 3_600_000;
@@ -221,16 +222,7 @@ describe('sweep safety defaults in effect', () => {
   const unusedItem = (id: string): InventoryItem => ({
     secretId: id,
     name: `ci-run-${id}`,
-    usage: summarizeUsage({
-      tools: [],
-      tools_has_more: false,
-      agents: [],
-      agents_has_more: false,
-      phone_numbers: [],
-      phone_numbers_has_more: false,
-      mcp_servers: [],
-      others: [],
-    }),
+    usage: summarizeUsage(EMPTY_USED_BY),
   });
   const inUseItem = (id: string): InventoryItem => ({
     secretId: id,

@@ -3,6 +3,7 @@ import type { ApiResponse, ElevenLabsApi, ListSecretsQuery } from '#adapters/ele
 import type { AttemptPolicy } from '#core/delete-attempts.ts';
 import { type InventoryDeps, listInventory } from '#core/sweep-inventory.ts';
 import { ApiKeyError, ApiRequestError } from '#functions/errors.ts';
+import { EMPTY_USED_BY } from '#test/helpers/used-by.ts';
 import { fakeApiKey, fakeClock, response } from '#test/unit/support/fakes.ts';
 
 /** The retry policy runSweep uses for list pages. */
@@ -21,16 +22,6 @@ interface ListedSecret {
   used_by?: unknown;
 }
 
-const EMPTY_USED_BY = {
-  tools: [],
-  tools_has_more: false,
-  agents: [],
-  agents_has_more: false,
-  phone_numbers: [],
-  phone_numbers_has_more: false,
-  mcp_servers: [],
-  others: [],
-};
 const listed = (secret_id: string, name: string, used_by: unknown = EMPTY_USED_BY): ListedSecret => ({
   secret_id,
   name,

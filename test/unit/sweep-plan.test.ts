@@ -9,6 +9,7 @@ import {
   type SweepPlan,
 } from '#core/sweep-plan.ts';
 import { summarizeUsage } from '#core/used-by.ts';
+import { EMPTY_USED_BY } from '#test/helpers/used-by.ts';
 import { T0 } from '#test/unit/support/fakes.ts';
 
 const HOUR = 3_600_000;
@@ -29,18 +30,6 @@ function policy(overrides: Partial<PlanPolicy> = {}): PlanPolicy {
     ...overrides,
   };
 }
-
-/** `used_by` exactly as GET /v1/convai/secrets returns it for a secret nobody uses. */
-const EMPTY_USED_BY = {
-  tools: [],
-  tools_has_more: false,
-  agents: [],
-  agents_has_more: false,
-  phone_numbers: [],
-  phone_numbers_has_more: false,
-  mcp_servers: [],
-  others: [],
-};
 
 const secret = (secretId: string, name: string, usedBy: unknown = EMPTY_USED_BY): InventoryItem => ({
   secretId,

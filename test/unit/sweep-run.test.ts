@@ -8,6 +8,7 @@ import type { Mark, SweepPlan } from '#core/sweep-plan.ts';
 import { runSweep, type SweepDeps } from '#core/sweep-run.ts';
 import { loadSweepConfig } from '#functions/config.ts';
 import { MarksTableError, QueueError } from '#functions/errors.ts';
+import { EMPTY_USED_BY } from '#test/helpers/used-by.ts';
 import { fakeApiKey, fakeClock, fakeLogger, response, T0 } from '#test/unit/support/fakes.ts';
 
 const HOUR = 3_600_000;
@@ -30,16 +31,6 @@ interface ListedSecret {
   used_by: unknown;
 }
 
-const EMPTY_USED_BY = {
-  tools: [],
-  tools_has_more: false,
-  agents: [],
-  agents_has_more: false,
-  phone_numbers: [],
-  phone_numbers_has_more: false,
-  mcp_servers: [],
-  others: [],
-};
 const unused = (secret_id: string, name: string): ListedSecret => ({ secret_id, name, used_by: EMPTY_USED_BY });
 const inUse = (secret_id: string, name: string): ListedSecret => ({
   secret_id,

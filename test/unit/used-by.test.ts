@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { summarizeUsage } from '#core/used-by.ts';
+import { EMPTY_USED_BY } from '#test/helpers/used-by.ts';
 
 const EMPTY = {
   tools: [],
@@ -69,16 +70,7 @@ describe('summarizeUsage', () => {
 });
 
 describe('summarizeUsage with incomplete used_by', () => {
-  const complete = {
-    tools: [],
-    tools_has_more: false,
-    agents: [],
-    agents_has_more: false,
-    phone_numbers: [],
-    phone_numbers_has_more: false,
-    mcp_servers: [],
-    others: [],
-  };
+  const complete = EMPTY_USED_BY;
 
   it('reports not in use only when every list and flag is present and empty or false', () => {
     expect(summarizeUsage(complete).inUse).toBe(false);
