@@ -1,22 +1,19 @@
 import { Duration, RemovalPolicy, Stack, TimeZone, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { Architecture, type CfnFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { type IRole, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
-import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEFAULTS, METRICS_NAMESPACE, SERVICE_NAME, type SweepMode } from '#functions/config.ts';
 import { ConfigError } from '#functions/errors.ts';
-import { cdkBundling, FUNCTION_ENTRIES } from '#infra/bundling.ts';
-import { apiKeySecretId, grantReadApiKey } from '#infra/iam.ts';
+import { FUNCTION_ENTRIES } from '#infra/bundling.ts';
+import { type ApiAccess, createJanitorFunction } from '#infra/janitor-function.ts';
 import { expressionProblem, timeZoneProblem } from '#infra/janitor-triggers.ts';
-import { checkEnvironmentSize } from '#infra/limits.ts';
 
 /** The scheduled stale-secret sweep. Every default is the safe one. */
 export interface SweepOptions {
@@ -46,11 +43,7 @@ export interface SweepOptions {
 
 export interface JanitorSweepProps {
   readonly options: SweepOptions;
-  readonly apiKeySecret: ISecret;
-  readonly apiKeyEncryptionKey?: IKey;
-  readonly apiKeySecretField: string;
-  readonly baseUrl: string;
-  readonly requestTimeout: Duration;
+  readonly api: ApiAccess;
   readonly queue: IQueue;
   readonly protectedSecretIds: readonly string[];
   readonly logRetention: RetentionDays;
@@ -141,51 +134,34 @@ export class JanitorSweep extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
-    const logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention });
-    const role = new Role(this, 'Role', {
-      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description:
-        'ConvAI Secret Janitor sweep: read the API key, read and write marks, enqueue due secrets, write logs',
-    });
-    logGroup.grantWrite(role);
-    grantReadApiKey(props.apiKeySecret, role, props.apiKeyEncryptionKey);
-    this.table.grant(role, 'dynamodb:Query', 'dynamodb:BatchWriteItem');
-    props.queue.grantSendMessages(role);
-
-    const environment = {
-      NODE_OPTIONS: '--enable-source-maps',
-      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-      API_KEY_SECRET_ID: apiKeySecretId(props.apiKeySecret),
-      API_KEY_SECRET_FIELD: props.apiKeySecretField,
-      ELEVENLABS_BASE_URL: props.baseUrl,
-      REQUEST_TIMEOUT_MS: String(props.requestTimeout.toMilliseconds()),
-      QUEUE_URL: props.queue.queueUrl,
-      MARKS_TABLE_NAME: this.table.tableName,
-      SWEEP_PREFIXES: options.prefixes.join(','),
-      SWEEP_MODE: options.mode ?? DEFAULTS.sweepMode,
-      GRACE_PERIOD_HOURS: String((options.gracePeriod ?? Duration.hours(DEFAULTS.gracePeriodHours)).toHours()),
-      MAX_OBSERVATION_GAP_HOURS: String(
-        (options.maxObservationGap ?? Duration.hours(DEFAULTS.maxObservationGapHours)).toHours(),
-      ),
-      MAX_DELETIONS_PER_RUN: String(options.maxDeletionsPerRun ?? DEFAULTS.maxDeletionsPerRun),
-      MAX_DELETION_PERCENT: String(options.maxDeletionPercent ?? DEFAULTS.maxDeletionPercent),
-      PROTECTED_SECRET_IDS: props.protectedSecretIds.join(','),
-      PROTECTED_NAME_PATTERNS: (options.protectedNamePatterns ?? []).join(','),
-    };
-    checkEnvironmentSize('sweep function', environment);
-    this.function = new NodejsFunction(this, 'Function', {
+    this.function = createJanitorFunction(this, {
+      ids: { function: 'Function', role: 'Role', logs: 'Logs' },
       entry: FUNCTION_ENTRIES.sweep,
-      handler: 'handler',
-      runtime: Runtime.NODEJS_24_X,
-      architecture: Architecture.ARM_64,
+      description: 'Finds stale ElevenLabs secrets owned by this janitor and enqueues them after the grace period',
+      roleDescription:
+        'ConvAI Secret Janitor sweep: read the API key, read and write marks, enqueue due secrets, write logs',
       memorySize: options.memorySize ?? 512,
       timeout: options.timeout ?? Duration.minutes(5),
-      role,
-      logGroup,
-      bundling: cdkBundling(),
-      description: 'Finds stale ElevenLabs secrets owned by this janitor and enqueues them after the grace period',
-      environment,
+      logRetention: props.logRetention,
+      api: props.api,
+      environment: {
+        QUEUE_URL: props.queue.queueUrl,
+        MARKS_TABLE_NAME: this.table.tableName,
+        SWEEP_PREFIXES: options.prefixes.join(','),
+        SWEEP_MODE: options.mode ?? DEFAULTS.sweepMode,
+        GRACE_PERIOD_HOURS: String((options.gracePeriod ?? Duration.hours(DEFAULTS.gracePeriodHours)).toHours()),
+        MAX_OBSERVATION_GAP_HOURS: String(
+          (options.maxObservationGap ?? Duration.hours(DEFAULTS.maxObservationGapHours)).toHours(),
+        ),
+        MAX_DELETIONS_PER_RUN: String(options.maxDeletionsPerRun ?? DEFAULTS.maxDeletionsPerRun),
+        MAX_DELETION_PERCENT: String(options.maxDeletionPercent ?? DEFAULTS.maxDeletionPercent),
+        PROTECTED_SECRET_IDS: props.protectedSecretIds.join(','),
+        PROTECTED_NAME_PATTERNS: (options.protectedNamePatterns ?? []).join(','),
+      },
     });
+    const role = this.function.role as IRole;
+    this.table.grant(role, 'dynamodb:Query', 'dynamodb:BatchWriteItem');
+    props.queue.grantSendMessages(role);
 
     const schedulerRole = new Role(this, 'ScheduleRole', {
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {

@@ -2,25 +2,24 @@ import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IRole } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { receivesToReachHorizon } from '#core/backoff.ts';
 import { MAX_BODY_BYTES, SECRET_ID_PATTERN } from '#core/schema.ts';
-import { baseUrlProblem, DEFAULTS, MAX_HORIZON_HOURS, SERVICE_NAME } from '#functions/config.ts';
+import { baseUrlProblem, DEFAULTS, MAX_HORIZON_HOURS } from '#functions/config.ts';
 import { ConfigError } from '#functions/errors.ts';
-import { cdkBundling, FUNCTION_ENTRIES } from '#infra/bundling.ts';
-import { apiKeySecretId, grantReadApiKey, grantWorkerMarks } from '#infra/iam.ts';
+import { FUNCTION_ENTRIES } from '#infra/bundling.ts';
+import { grantWorkerMarks } from '#infra/iam.ts';
+import { type ApiAccess, createJanitorFunction } from '#infra/janitor-function.ts';
 import { JanitorSweep, type SweepOptions } from '#infra/janitor-sweep.ts';
 import { JanitorTriggers, type ScheduledDeletion } from '#infra/janitor-triggers.ts';
-import { checkEnvironmentSize } from '#infra/limits.ts';
 
 export interface SecretJanitorProps {
   /** The Secrets Manager secret holding the ElevenLabs API key. Its key, if any, gets `kms:Decrypt`. */
@@ -169,44 +168,34 @@ export class SecretJanitor extends Construct {
       scheduledDeletions: props.scheduledDeletions,
     });
 
-    const logGroup = new LogGroup(this, 'WorkerLogs', { retention: props.logRetention ?? RetentionDays.ONE_MONTH });
-    const role = new Role(this, 'WorkerRole', {
-      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: 'ConvAI Secret Janitor worker: read the API key, consume the queue, send to the DLQ, write logs',
-    });
-    logGroup.grantWrite(role);
-    grantReadApiKey(props.apiKeySecret, role, props.apiKeyEncryptionKey);
-
-    const environment = {
-      NODE_OPTIONS: '--enable-source-maps',
-      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-      API_KEY_SECRET_ID: apiKeySecretId(props.apiKeySecret),
-      API_KEY_SECRET_FIELD: props.apiKeySecretField ?? DEFAULTS.apiKeySecretField,
-      ELEVENLABS_BASE_URL: baseUrl,
-      QUEUE_URL: this.queue.queueUrl,
-      DLQ_URL: this.deadLetterQueue.queueUrl,
-      HORIZON_HOURS: String(horizonHours),
-      PROTECTED_SECRET_IDS: protectedIds.join(','),
-      DRY_RUN: String(props.dryRun ?? DEFAULTS.dryRun),
-      CONCURRENCY: String(concurrency),
-      REQUEST_TIMEOUT_MS: String(requestTimeout.toMilliseconds()),
-      LOOKUP_HOLDERS: String(props.lookupHolders ?? DEFAULTS.lookupHolders),
-      MAX_RECEIVE_COUNT: String(this.maxReceiveCount),
+    const api: ApiAccess = {
+      apiKeySecret: props.apiKeySecret,
+      apiKeyEncryptionKey: props.apiKeyEncryptionKey,
+      apiKeySecretField: props.apiKeySecretField ?? DEFAULTS.apiKeySecretField,
+      baseUrl,
+      requestTimeout,
     };
-    checkEnvironmentSize('SecretJanitor worker', environment);
-    this.worker = new NodejsFunction(this, 'Worker', {
+    this.worker = createJanitorFunction(this, {
+      ids: { function: 'Worker', role: 'WorkerRole', logs: 'WorkerLogs' },
       entry: FUNCTION_ENTRIES.worker,
-      handler: 'handler',
-      runtime: Runtime.NODEJS_24_X,
-      architecture: Architecture.ARM_64,
+      description: 'Deletes ElevenLabs ConvAI workspace secrets requested on the queue',
+      roleDescription: 'ConvAI Secret Janitor worker: read the API key, consume the queue, send to the DLQ, write logs',
       memorySize: props.memorySize ?? 256,
       timeout,
-      role,
-      logGroup,
-      bundling: cdkBundling(),
-      description: 'Deletes ElevenLabs ConvAI workspace secrets requested on the queue',
-      environment,
+      logRetention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      api,
+      environment: {
+        QUEUE_URL: this.queue.queueUrl,
+        DLQ_URL: this.deadLetterQueue.queueUrl,
+        HORIZON_HOURS: String(horizonHours),
+        PROTECTED_SECRET_IDS: protectedIds.join(','),
+        DRY_RUN: String(props.dryRun ?? DEFAULTS.dryRun),
+        CONCURRENCY: String(concurrency),
+        LOOKUP_HOLDERS: String(props.lookupHolders ?? DEFAULTS.lookupHolders),
+        MAX_RECEIVE_COUNT: String(this.maxReceiveCount),
+      },
     });
+    const role = this.worker.role as IRole;
     this.deadLetterQueue.grantSendMessages(this.worker);
     // Fan-out: a multi-id message becomes one message per id on the same queue.
     this.queue.grantSendMessages(this.worker);
@@ -223,11 +212,7 @@ export class SecretJanitor extends Construct {
     if (props.sweep) {
       this.sweep = new JanitorSweep(this, 'Sweep', {
         options: props.sweep,
-        apiKeySecret: props.apiKeySecret,
-        apiKeyEncryptionKey: props.apiKeyEncryptionKey,
-        apiKeySecretField: props.apiKeySecretField ?? DEFAULTS.apiKeySecretField,
-        baseUrl,
-        requestTimeout,
+        api,
         queue: this.queue,
         protectedSecretIds: protectedIds,
         logRetention: props.logRetention ?? RetentionDays.ONE_MONTH,

@@ -1,4 +1,5 @@
 import type { InventoryItem } from '#core/sweep-inventory.ts';
+import type { SweepConfig } from '#functions/config.ts';
 
 /** A secret the sweep has seen unused, and since when. Stored in the marks table. */
 export interface Mark {
@@ -13,15 +14,17 @@ export interface Mark {
 export type UnmarkReason = 'in_use' | 'gone' | 'not_owned' | 'protected';
 export type SkipReason = 'protected_id' | 'protected_name' | 'in_use' | 'grace_period' | 'cap_exceeded';
 
-export interface PlanPolicy {
-  readonly prefixes: readonly string[];
-  readonly gracePeriodMs: number;
-  readonly maxObservationGapMs: number;
-  readonly maxDeletionsPerRun: number;
-  readonly maxDeletionPercent: number;
-  readonly protectedSecretIds: ReadonlySet<string>;
-  readonly protectedNamePatterns: readonly string[];
-}
+/** The slice of the sweep's configuration that decides the plan. */
+export type PlanPolicy = Pick<
+  SweepConfig,
+  | 'prefixes'
+  | 'gracePeriodMs'
+  | 'maxObservationGapMs'
+  | 'maxDeletionsPerRun'
+  | 'maxDeletionPercent'
+  | 'protectedSecretIds'
+  | 'protectedNamePatterns'
+>;
 
 export interface SweepPlan {
   readonly inventorySize: number;
