@@ -1,14 +1,27 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { ConfigError } from '#functions/errors.ts';
 import { parseJanitorContext } from '#infra/context.ts';
 import { JanitorStack } from '#infra/stack.ts';
 
 const app = new App();
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+const nag = new AwsSolutionsChecks(app);
+Validations.of(app).addPlugins(nag);
 const config = parseJanitorContext(app.node.tryGetContext('janitor'));
 new JanitorStack(app, config.stackName, {
   config,
   description: 'ConvAI Secret Janitor: deletes stale ElevenLabs Conversational AI workspace secrets',
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });
+
+// Run the AwsSolutions pack on the whole tree ourselves as well: this CDK version does not hand the
+// construct tree to validation plugins, and an unacknowledged finding must stop the synth.
+const report = nag.validateScope(app);
+if (!report.success) {
+  const lines = report.violations.map(
+    (v) => `${v.ruleName}: ${v.description} (${v.violatingResources.map((r) => r.constructPath).join(', ')})`,
+  );
+  throw new ConfigError(`cdk-nag AwsSolutions found ${lines.length} unacknowledged findings:\n${lines.join('\n')}`);
+}
+console.error('cdk-nag AwsSolutions: 0 unacknowledged findings');
 app.synth();

@@ -11,4 +11,6 @@ for (const file of files) {
     `  ${types.length} resources: ${count('AWS::Lambda::Function')} functions, ${count('AWS::SQS::Queue')} queues, ${count('AWS::CloudWatch::Alarm')} alarms`,
   );
 }
-console.log('cdk-nag AwsSolutions report: cdk.out/validation-report.json. Deploy with: npx cdk deploy');
+console.log(
+  'cdk-nag AwsSolutions ran during synth (it stops the synth on any unacknowledged finding). Deploy with: npx cdk deploy',
+);
