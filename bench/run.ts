@@ -8,6 +8,7 @@ import { startLoopback } from './loopback.ts';
 import { machineInfo } from './machine.ts';
 import { measureMemory } from './memory.ts';
 import { type Results, renderMarkdown } from './report.ts';
+import { measureSweepScale } from './sweep-scale.ts';
 import { coldStartRatios, evaluateTargets } from './targets.ts';
 import { BATCH_SIZE, measureWarm } from './warm.ts';
 
@@ -26,6 +27,8 @@ const SETTINGS = quick
       memoryBatches: 50,
       peerMemoryBatches: 20,
       memoryRuns: 1,
+      sweepSecrets: 1_000,
+      sweepPasses: 1,
     }
   : {
       coldStartRuns: 25,
@@ -35,6 +38,8 @@ const SETTINGS = quick
       memoryBatches: 1000,
       peerMemoryBatches: 200,
       memoryRuns: 3,
+      sweepSecrets: 10_000,
+      sweepPasses: 5,
     };
 
 // esbuild entries and outputs are relative to the project root.
@@ -68,6 +73,8 @@ const memory = await measureMemory(
 );
 step('sweep list calls');
 const sweep = await measureSweepListCalls();
+step(`sweep runs: ${SETTINGS.sweepPasses} × 3 runs over ${SETTINGS.sweepSecrets} secrets (dynalite)`);
+const sweepScale = await measureSweepScale(SETTINGS.sweepSecrets, SETTINGS.sweepPasses);
 
 const get = (id: string) => variants.find((variant) => variant.id === id);
 const initOf = (id: string) => (get(id)?.bootMs.median ?? Number.NaN) + (get(id)?.initMs.median ?? Number.NaN);
@@ -88,11 +95,12 @@ const results: Results = {
   runtimeSeconds: (performance.now() - started) / 1000,
   machine,
   settings: SETTINGS,
-  targets: evaluateTargets({ cold: ratios, warm, memory, sweep, quick }),
+  targets: evaluateTargets({ cold: ratios, warm, memory, sweep, sweepScale, quick }),
   bundles,
   coldStart: { variants, ratios },
   warm,
   sweep,
+  sweepScale,
   memory,
   cost,
 };

@@ -5,10 +5,11 @@ import type { CostLine } from './cost.ts';
 import { dist, kib, mb, mbPer1000, ms, ratios, table } from './markdown.ts';
 import { type MemoryResults, MIB, PEAK_BUDGET_BYTES } from './memory.ts';
 import { ratio, type Summary } from './stats.ts';
+import { MAX_DELETIONS_PER_RUN_ALLOWED, PROJECTED_LIST_LATENCY_MS, type SweepScale } from './sweep-scale.ts';
 import type { ColdStartRatios } from './targets.ts';
 import type { WarmResults } from './warm.ts';
 
-/** The six sections of results.md, in the order of the issue. */
+/** The sections of results.md: the six of the issue in its order, then the sweep at scale. */
 
 export function bundleSection(bundles: Bundles): string {
   const line = (b: BundleSize) => [
@@ -150,6 +151,84 @@ arm64, 256 MB, $0.0000133334 per GB-s and $0.20 per million requests; billed dur
 (100 invocations); durations measured here with the fake API at ${w.latencyMs} ms per request; one cold start means one
 billed INIT (boot + import, median) per 1,000 deletions. Lambda at 256 MB has less CPU than this machine.
 
-${table(['Scenario', 'Invocation', 'INIT', 'Billed ms', 'GB-s', 'USD', 'vs ideal'], rows)}
-`;
+${table(['Scenario', 'Invocation', 'INIT', 'Billed ms', 'GB-s', 'USD', 'vs ideal'], rows)}`;
+}
+
+export function sweepScaleSection(s: SweepScale, judged: string): string {
+  const n = (value: number) => value.toLocaleString('en-US');
+  const seconds = (value: number) => (value / 1000).toFixed(2);
+  const pct = (value: number) => `${(value * 100).toFixed(2)} %`;
+  const rows = s.runs.map((run) => [
+    run.label,
+    run.at.slice(0, 16).replace('T', ' '),
+    `${seconds(run.wallMs.median)} / ${seconds(run.wallMs.max)}`,
+    pct(run.timeoutRatio),
+    run.listCalls,
+    run.queries,
+    run.batchWrites,
+    `${seconds(run.listMs.median)} / ${seconds(run.tableMs.median)}`,
+    `${n(run.marksWritten)} / ${n(run.audits)}`,
+    n(run.due),
+    run.capExceeded ? `${run.status} (${n(run.capExceeded.due)} > ${run.capExceeded.limit})` : run.status,
+    n(run.logLines),
+    `${seconds(run.projectedMs)} (${pct(run.projectedMs / s.timeoutMs)})`,
+  ]);
+  const head = [
+    'Run',
+    'Simulated time (UTC)',
+    'Wall s (median / max)',
+    '/ 300 s',
+    'List calls',
+    'Query',
+    'BatchWriteItem',
+    'In list / in table, s',
+    'Marks / audits written',
+    'Due',
+    'Status',
+    'Log lines',
+    `+ ${PROJECTED_LIST_LATENCY_MS} ms per page, s`,
+  ];
+  const tableCalls = s.runs.reduce((sum, run) => sum + run.queries + run.batchWrites, 0);
+  const tableMs = s.runs.reduce((sum, run) => sum + run.tableMs.median, 0);
+  const first = s.runs[0];
+  const due = s.runs.at(-1);
+  const expected =
+    s.problems.length === 0
+      ? 'Every run of every pass did exactly what its scenario expects'
+      : `NOT as expected: ${s.problems.join('; ')}`;
+  const caps = due?.capExceeded
+    ? `Caps: run 3 finds all ${n(due.due)} unused secrets due and trips the ${due.capExceeded.cap === 'per_run' ? 'per-run' : 'fraction'} cap
+  with the defaults (limit ${due.capExceeded.limit}), so it audits them as \`skipped\` and enqueues nothing. ${
+    due.due > MAX_DELETIONS_PER_RUN_ALLOWED
+      ? `No allowed setting lets ${n(due.due)} through
+  (\`MAX_DELETIONS_PER_RUN\` is at most ${n(MAX_DELETIONS_PER_RUN_ALLOWED)}); w`
+      : 'W'
+  }ith caps that allowed them, report mode would write the
+  same number of audits (\`would_enqueue\`) and log lines.`
+    : `Caps: run 3 finds ${n(due?.due ?? 0)} due, within the caps.`;
+  return `## 7. Sweep at ${n(s.secrets)} secrets
+
+The real \`runSweep\` end to end on loopback (\`bench/sweep-scale.ts\`): the ElevenLabs HTTP client against the fake
+API, \`createMarksTable\` against dynalite (a DynamoDB implementation, in memory), a recording queue.
+${n(s.secrets)} secrets under one owned prefix: ${n(s.inUse)} in use (by an agent, a tool the key cannot see, or a
+\`*_has_more\` flag), ${n(s.unused)} unused. Three scheduled runs one simulated day apart, ${s.passes} ${s.passes === 1 ? 'pass' : 'passes'}, each on a
+fresh table; within a run the clock moves with real time, so its 300 s deadline is real. Report mode, default caps
+(${s.maxDeletionsPerRun} per run, ${s.maxDeletionPercent} % of owned); grace period ${s.graceHours} h instead of 7 days, so that three daily runs reach it
+without a gap over the default 48 h \`MAX_OBSERVATION_GAP_HOURS\` (run 3 does the same work either way).
+DynamoDB calls are counted on the wire (\`X-Amz-Target\`); log lines are JSON-encoded as Powertools would, not printed.
+
+${table(head, rows)}
+
+- ${expected}; no retry or backoff sleep, nothing enqueued.
+- **Target: ${judged}** (slowest run ${pct(s.worst.ratio)} of the timeout, budget ${s.budget * 100} %).
+- ${caps}
+- List calls are the ideal ceil(${n(s.secrets)} / 100), fetched one after another; the marks are read with
+  ${first?.queries ?? 0} Query, and every write goes through BatchWriteItem in batches of 25, one batch after another.
+- dynalite (JavaScript on an in-memory LevelDB) is slower than DynamoDB at the work itself, so for the table's own
+  work these figures are an upper bound. But on loopback no call pays a network round trip, which in AWS each of these
+  sequential calls does (here ${(tableMs / Math.max(1, tableCalls)).toFixed(1)} ms per DynamoDB call, table time / calls), and the fake API answers
+  at once: the last column adds ${PROJECTED_LIST_LATENCY_MS} ms per list page (arithmetic, not measured), likely the largest term in AWS.
+- dynalite does not throttle. All marks share one partition key (\`MARK\`), DynamoDB serves one partition at up to
+  1,000 write units per second, and the adapter sends run 1's ${n(first?.marksWritten ?? 0)} mark writes back to back: a large first run
+  could meet throttling in AWS (\`UnprocessedItems\`, retried for up to 5 rounds). Not measured here.`;
 }
