@@ -11,6 +11,15 @@ import { type LogPort, type MetricsPort, realSleep } from '#core/ports.ts';
 import type { WorkerDeps } from '#core/process-record.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME, type WorkerConfig } from '#functions/config.ts';
 
+/**
+ * Every AWS SDK client gets bounded time: the SDK's own default is no request timeout, and a stalled
+ * call would run the invocation into the Lambda timeout and lose the partial-batch response.
+ */
+export const AWS_CLIENT_CONFIG = {
+  maxAttempts: 3,
+  requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000, throwOnRequestTimeout: true },
+} as const;
+
 export const USER_AGENT = `${SERVICE_NAME}/0.1.0 (+aws-lambda)`;
 
 /** Shared Powertools instances, created once per container. */
@@ -35,7 +44,7 @@ export function createApiDeps(config: ApiSettings) {
   return {
     api: createElevenLabsClient({ baseUrl: config.baseUrl, userAgent: USER_AGENT }),
     apiKey: createApiKeyProvider({
-      client: new SecretsManagerClient({}),
+      client: new SecretsManagerClient(AWS_CLIENT_CONFIG),
       secretId: config.apiKeySecretId,
       field: config.apiKeySecretField,
       ttlMs: config.apiKeyTtlMs,
@@ -50,7 +59,7 @@ export function createApiDeps(config: ApiSettings) {
 function lazyMarks(tableName: string): Pick<MarksStore, 'get' | 'clear'> {
   let store: MarksStore | undefined;
   const load = () => {
-    store ??= createMarksTableClient(tableName);
+    store ??= createMarksTableClient(tableName, AWS_CLIENT_CONFIG);
     return store;
   };
   return {
@@ -63,7 +72,11 @@ function lazyMarks(tableName: string): Pick<MarksStore, 'get' | 'clear'> {
 export function createWorkerDeps(config: WorkerConfig): WorkerDeps {
   return {
     ...createApiDeps(config),
-    queue: createQueueAdapter({ client: new SQSClient({}), queueUrl: config.queueUrl, dlqUrl: config.dlqUrl }),
+    queue: createQueueAdapter({
+      client: new SQSClient(AWS_CLIENT_CONFIG),
+      queueUrl: config.queueUrl,
+      dlqUrl: config.dlqUrl,
+    }),
     logger: logPort,
     metrics: metricsPort,
     ...(config.marksTableName ? { marks: lazyMarks(config.marksTableName) } : {}),

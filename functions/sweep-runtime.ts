@@ -5,7 +5,7 @@ import { createQueueAdapter } from '#adapters/queue.ts';
 import type { SweepMetricsPort } from '#core/ports.ts';
 import type { SweepDeps } from '#core/sweep-run.ts';
 import type { SweepConfig } from '#functions/config.ts';
-import { createApiDeps, logPort, metrics } from '#functions/runtime.ts';
+import { AWS_CLIENT_CONFIG, createApiDeps, logPort, metrics } from '#functions/runtime.ts';
 
 export const sweepMetricsPort: SweepMetricsPort = {
   record: (name, value, unit) => metrics.addMetric(name, MetricUnit[unit], value),
@@ -15,8 +15,8 @@ export const sweepMetricsPort: SweepMetricsPort = {
 export function createSweepDeps(config: SweepConfig): Omit<SweepDeps, 'runId'> {
   return {
     ...createApiDeps(config),
-    queue: createQueueAdapter({ client: new SQSClient({}), queueUrl: config.queueUrl }),
-    marks: createMarksTableClient(config.marksTableName),
+    queue: createQueueAdapter({ client: new SQSClient(AWS_CLIENT_CONFIG), queueUrl: config.queueUrl }),
+    marks: createMarksTableClient(config.marksTableName, AWS_CLIENT_CONFIG),
     logger: logPort,
     metrics: sweepMetricsPort,
   };

@@ -130,9 +130,12 @@ export function createMarksTable(options: MarksTableOptions): MarksStore {
 }
 
 /** The table with a default DynamoDB client, the configured audit TTL and real sleeps. */
-export function createMarksTableClient(tableName: string): MarksStore {
+export function createMarksTableClient(
+  tableName: string,
+  clientConfig: ConstructorParameters<typeof DynamoDBClient>[0] = {},
+): MarksStore {
   return createMarksTable({
-    client: new DynamoDBClient({}),
+    client: new DynamoDBClient(clientConfig),
     tableName,
     auditTtlDays: DEFAULTS.auditTtlDays,
     sleep: realSleep,

@@ -37,7 +37,22 @@ export interface QueueAdapterOptions {
   readonly dlqUrl?: string;
 }
 
-const text = (value: string): MessageAttributeValue => ({ DataType: 'String', StringValue: value.slice(0, 1024) });
+/**
+ * SQS accepts only #x9, #xA, #xD, #x20-#xD7FF, #xE000-#xFFFD and #x10000-#x10FFFF in bodies and
+ * attributes; a send with anything else fails. JSON.stringify leaves U+FFFE and U+FFFF (and raw
+ * text may hold more) unescaped, so every body and attribute goes through this. Inside JSON text the
+ * replacement is a valid string escape; elsewhere it is a readable `\uXXXX`.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the allowed set is SQS's, named by code point.
+const NOT_SQS_SAFE = /[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+export function sqsSafe(value: string): string {
+  return value.replace(NOT_SQS_SAFE, (char) => `\\u${(char.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`);
+}
+
+const text = (value: string): MessageAttributeValue => ({
+  DataType: 'String',
+  StringValue: sqsSafe(value.slice(0, 1024)),
+});
 const num = (value: number): MessageAttributeValue => ({ DataType: 'Number', StringValue: String(value) });
 
 export function toMessageAttributes(attributes: DlqAttributes): Record<string, MessageAttributeValue> {
@@ -76,7 +91,7 @@ export function createQueueAdapter({ client, queueUrl, dlqUrl }: QueueAdapterOpt
         await client.send(
           new SendMessageCommand({
             QueueUrl: dlqUrl,
-            MessageBody: body,
+            MessageBody: sqsSafe(body),
             MessageAttributes: toMessageAttributes(attributes),
           }),
         );
@@ -86,7 +101,7 @@ export function createQueueAdapter({ client, queueUrl, dlqUrl }: QueueAdapterOpt
         const output = await client.send(
           new SendMessageBatchCommand({
             QueueUrl: queueUrl,
-            Entries: entries.map((entry) => ({ Id: entry.id, MessageBody: entry.body })),
+            Entries: entries.map((entry) => ({ Id: entry.id, MessageBody: sqsSafe(entry.body) })),
           }),
         );
         return (output.Failed ?? []).map((failure) => failure.Id ?? '');

@@ -50,6 +50,7 @@ export const SWEEP_METRICS = [
   'SweepEnqueued',
   'SweepSkippedProtected',
   'SweepSkippedInUse',
+  'SweepSkippedUnreadable',
   'SweepSkippedGracePeriod',
   'SweepSkippedCapExceeded',
   'SweepListCalls',

@@ -12,7 +12,7 @@ export interface Mark {
 }
 
 export type UnmarkReason = 'in_use' | 'gone' | 'not_owned' | 'protected';
-export type SkipReason = 'protected_id' | 'protected_name' | 'in_use' | 'grace_period' | 'cap_exceeded';
+export type SkipReason = 'protected_id' | 'protected_name' | 'in_use' | 'unreadable' | 'grace_period' | 'cap_exceeded';
 
 /** The slice of the sweep's configuration that decides the plan. */
 export type PlanPolicy = Pick<
@@ -70,6 +70,7 @@ export function planSweep(
     protected_id: 0,
     protected_name: 0,
     in_use: 0,
+    unreadable: 0,
     grace_period: 0,
     cap_exceeded: 0,
   };
@@ -100,7 +101,8 @@ export function planSweep(
       continue;
     }
     if (secret.usage.inUse) {
-      skipped.in_use += 1;
+      // An unreadable used_by counts as a use, but separately, so a sweep that can read nothing shows.
+      skipped[secret.usage.unreadable ? 'unreadable' : 'in_use'] += 1;
       if (mark) unmarked.push({ secretId: secret.secretId, name: secret.name, reason: 'in_use' });
       continue;
     }

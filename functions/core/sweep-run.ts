@@ -196,6 +196,7 @@ function report(summary: SweepSummary, deps: SweepDeps): void {
     m.record('SweepEnqueued', summary.enqueued, 'Count');
     m.record('SweepSkippedProtected', plan.skipped.protected_id + plan.skipped.protected_name, 'Count');
     m.record('SweepSkippedInUse', plan.skipped.in_use, 'Count');
+    m.record('SweepSkippedUnreadable', plan.skipped.unreadable, 'Count');
     m.record('SweepSkippedGracePeriod', plan.skipped.grace_period, 'Count');
     m.record('SweepSkippedCapExceeded', plan.skipped.cap_exceeded, 'Count');
   }

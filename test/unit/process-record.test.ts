@@ -68,10 +68,10 @@ describe('processRecord', () => {
     ];
     const { report, api } = await run(queued({ secretId: 'sec_1' }), { deletes: [IN_USE_422], gets });
     expect(api.gets.map((call) => call.secretId)).toEqual(['sec_1']);
-    // Missing lists and flags read as unreadable (a use), so they show up too.
+    // `others` is required: missing, it reads as unreadable (a use) and shows up too.
     expect(report.fields).toMatchObject({
-      holders: { agents: ['agent_7'] },
-      holdersHasMore: ['tools_has_more', 'agents_has_more', 'phone_numbers_has_more'],
+      holders: { agents: ['agent_7'], others: ['(unreadable)'] },
+      holdersHasMore: ['tools_has_more'],
     });
   });
 

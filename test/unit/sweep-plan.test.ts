@@ -217,9 +217,11 @@ describe('planSweep usage', () => {
     },
   );
 
-  it('counts a secret as in use when used_by is missing', () => {
+  it('never marks a secret whose used_by is missing, and counts it as unreadable', () => {
     const item: InventoryItem = { secretId: 'sec_a', name: 'ci-run-a', usage: summarizeUsage(undefined) };
-    expect(planSweep([item], new Map(), T0, policy()).skipped.in_use).toBe(1);
+    const plan = planSweep([item], new Map(), T0, policy());
+    expect(plan.skipped).toMatchObject({ unreadable: 1, in_use: 0 });
+    expect(plan.writes).toEqual([]);
   });
 
   it('removes the mark of a secret that is in use past the grace period', () => {

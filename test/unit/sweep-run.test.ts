@@ -572,7 +572,7 @@ describe('runSweep summary', () => {
           newlyMarked: 1,
           unmarked: 3,
           due: 2,
-          skipped: { protected_id: 0, protected_name: 0, in_use: 1, grace_period: 2, cap_exceeded: 0 },
+          skipped: { protected_id: 0, protected_name: 0, in_use: 1, unreadable: 0, grace_period: 2, cap_exceeded: 0 },
         },
       },
     ]);
@@ -594,6 +594,7 @@ describe('runSweep summary', () => {
       SweepEnqueued: [0, 'Count'],
       SweepSkippedProtected: [0, 'Count'],
       SweepSkippedInUse: [1, 'Count'],
+      SweepSkippedUnreadable: [0, 'Count'],
       SweepSkippedGracePeriod: [2, 'Count'],
       SweepSkippedCapExceeded: [0, 'Count'],
     });

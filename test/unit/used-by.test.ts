@@ -15,7 +15,7 @@ const EMPTY = {
 
 describe('summarizeUsage', () => {
   it('reports not in use when every list is empty and no has_more flag is set', () => {
-    expect(summarizeUsage(EMPTY)).toEqual({ inUse: false, holders: {}, hasMore: [] });
+    expect(summarizeUsage(EMPTY)).toEqual({ inUse: false, unreadable: false, holders: {}, hasMore: [] });
   });
 
   it('reports in use and lists the agent ids when agents is non-empty', () => {
@@ -40,7 +40,7 @@ describe('summarizeUsage', () => {
   );
 
   it.each([undefined, null, 'none'])('reports in use when used_by is %j', (usedBy) => {
-    expect(summarizeUsage(usedBy)).toEqual({ inUse: true, holders: {}, hasMore: ['used_by missing'] });
+    expect(summarizeUsage(usedBy)).toEqual({ inUse: true, unreadable: true, holders: {}, hasMore: [] });
   });
 
   it.each(['mcp_servers', 'others'])('reports in use when %s is non-empty', (list) => {
@@ -72,23 +72,40 @@ describe('summarizeUsage', () => {
 describe('summarizeUsage with incomplete used_by', () => {
   const complete = EMPTY_USED_BY;
 
-  it('reports not in use only when every list and flag is present and empty or false', () => {
+  it('reports not in use when every list and flag is present and empty or false', () => {
     expect(summarizeUsage(complete).inUse).toBe(false);
   });
 
-  it.each(['tools', 'agents', 'phone_numbers', 'mcp_servers', 'others'])(
-    'reports in use when the %s list is missing',
-    (list) => {
-      const { [list as keyof typeof complete]: _dropped, ...rest } = complete;
-      expect(summarizeUsage(rest).inUse).toBe(true);
+  it('reads the minimal shape (tools, agents, others only) as not in use, per the API defaults', () => {
+    expect(summarizeUsage({ tools: [], agents: [], others: [] })).toEqual({
+      inUse: false,
+      unreadable: false,
+      holders: {},
+      hasMore: [],
+    });
+  });
+
+  it.each(['phone_numbers', 'mcp_servers', 'tools_has_more', 'agents_has_more', 'phone_numbers_has_more'])(
+    'treats a null optional field %s as its default',
+    (field) => {
+      expect(summarizeUsage({ ...complete, [field]: null }).inUse).toBe(false);
     },
   );
 
-  it.each(['tools_has_more', 'agents_has_more', 'phone_numbers_has_more'])(
-    'reports in use when %s is missing',
-    (flag) => {
-      const { [flag as keyof typeof complete]: _dropped, ...rest } = complete;
-      expect(summarizeUsage(rest).inUse).toBe(true);
+  it.each(['tools', 'agents', 'others'])(
+    'reports in use and unreadable when the required %s list is missing',
+    (list) => {
+      const { [list as keyof typeof complete]: _dropped, ...rest } = complete;
+      expect(summarizeUsage(rest)).toMatchObject({ inUse: true, unreadable: true });
     },
   );
+
+  it.each([
+    ['phone_numbers', 'none'],
+    ['mcp_servers', {}],
+    ['tools_has_more', 'no'],
+    ['agents_has_more', 0],
+  ])('reports in use and unreadable when %s is present but malformed', (field, value) => {
+    expect(summarizeUsage({ ...complete, [field]: value })).toMatchObject({ inUse: true, unreadable: true });
+  });
 });
