@@ -26,7 +26,7 @@ export function grantReadApiKey(
 }
 
 /**
- * The worker's slice of the marks table: read and delete marks (partition `MARK`) and write audit
+ * The worker's slice of the marks table: read and delete marks (partitions `MARK#…`) and write audit
  * records (partitions `AUDIT#…`). It can never write a mark, so it cannot make a secret look stale.
  */
 export function grantWorkerMarks(tableArn: string, role: IRole): void {
@@ -34,7 +34,7 @@ export function grantWorkerMarks(tableArn: string, role: IRole): void {
     grantee: role,
     actions: ['dynamodb:GetItem', 'dynamodb:DeleteItem'],
     resourceArns: [tableArn],
-    conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['MARK'] } },
+    conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['MARK#*'] } },
   });
   Grant.addToPrincipal({
     grantee: role,

@@ -12,8 +12,21 @@ import type { Mark } from '#core/sweep-plan.ts';
 import { DEFAULTS } from '#functions/config.ts';
 import { MarksTableError } from '#functions/errors.ts';
 
-/** The table layout: marks under one partition (read with one paginated Query), audits per secret. */
-export const MARK_PK = 'MARK';
+/**
+ * The table layout. Marks are spread over 16 partitions (`MARK#0` … `MARK#f`, by a hash of the secret
+ * id) so that a first run writing thousands of marks stays under DynamoDB's per-partition write rate;
+ * the sweep reads them with one paginated Query per partition. Audits live under `AUDIT#<secretId>`.
+ */
+export const MARK_SHARDS = 16;
+export const MARK_PREFIX = 'MARK#';
+export function markPk(secretId: string): string {
+  let hash = 0x811c9dc5; // FNV-1a
+  for (let index = 0; index < secretId.length; index += 1) {
+    hash = Math.imul(hash ^ secretId.charCodeAt(index), 0x01000193);
+  }
+  return `${MARK_PREFIX}${((hash >>> 0) % MARK_SHARDS).toString(16)}`;
+}
+const markKey = (secretId: string) => ({ pk: markPk(secretId), sk: secretId });
 export const auditPk = (secretId: string) => `AUDIT#${secretId}`;
 
 export type AuditDecision = 'marked' | 'unmarked' | 'enqueued' | 'would_enqueue' | 'skipped';
@@ -43,7 +56,7 @@ export interface MarksTableOptions {
   readonly tableName: string;
   readonly auditTtlDays: number;
   readonly sleep: Sleep;
-  /** BatchWriteItem rounds for unprocessed items. @default 5 */
+  /** BatchWriteItem rounds for unprocessed items. @default 8 */
   readonly maxRounds?: number;
 }
 
@@ -61,18 +74,19 @@ export function createMarksTable(options: MarksTableOptions): MarksStore {
     ...audit,
     ttl: Math.floor(audit.at / 1000) + options.auditTtlDays * 86_400,
   });
-  const markItem = (mark: Mark) => ({ pk: MARK_PK, sk: mark.secretId, ...mark });
+  const markItem = (mark: Mark) => ({ ...markKey(mark.secretId), ...mark });
 
   async function batchWrite(requests: WriteRequest[]): Promise<void> {
     for (let start = 0; start < requests.length; start += 25) {
       let pending = requests.slice(start, start + 25);
       for (let round = 0; pending.length > 0; round += 1) {
-        if (round >= (options.maxRounds ?? 5)) {
+        if (round >= (options.maxRounds ?? 8)) {
           throw new MarksTableError(
             `expected BatchWriteItem to store every item, received ${pending.length} unprocessed`,
           );
         }
-        if (round > 0) await options.sleep(50 * 2 ** round);
+        // Unprocessed items mean throttling: back off, 100 ms doubling up to 2 s.
+        if (round > 0) await options.sleep(Math.min(2_000, 50 * 2 ** round));
         const output = await doc.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
         pending = (output.UnprocessedItems?.[table] ?? []) as WriteRequest[];
       }
@@ -93,37 +107,39 @@ export function createMarksTable(options: MarksTableOptions): MarksStore {
   return {
     async get(secretId) {
       const output = await doc.send(
-        new GetCommand({ TableName: table, Key: { pk: MARK_PK, sk: secretId }, ConsistentRead: true }),
+        new GetCommand({ TableName: table, Key: markKey(secretId), ConsistentRead: true }),
       );
       return toMark(output.Item);
     },
     async readAll() {
       const marks = new Map<string, Mark>();
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const page = await doc.send(
-          new QueryCommand({
-            TableName: table,
-            KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': MARK_PK },
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        for (const item of page.Items ?? []) {
-          const mark = toMark(item);
-          if (mark) marks.set(mark.secretId, mark);
-        }
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
+      for (let shard = 0; shard < MARK_SHARDS; shard += 1) {
+        let startKey: Record<string, unknown> | undefined;
+        do {
+          const page = await doc.send(
+            new QueryCommand({
+              TableName: table,
+              KeyConditionExpression: 'pk = :pk',
+              ExpressionAttributeValues: { ':pk': `${MARK_PREFIX}${shard.toString(16)}` },
+              ExclusiveStartKey: startKey,
+            }),
+          );
+          for (const item of page.Items ?? []) {
+            const mark = toMark(item);
+            if (mark) marks.set(mark.secretId, mark);
+          }
+          startKey = page.LastEvaluatedKey;
+        } while (startKey);
+      }
       return marks;
     },
     async apply({ deletes, puts, audits }) {
-      await batchWrite(deletes.map((secretId) => ({ DeleteRequest: { Key: { pk: MARK_PK, sk: secretId } } })));
+      await batchWrite(deletes.map((secretId) => ({ DeleteRequest: { Key: markKey(secretId) } })));
       await batchWrite(puts.map((mark) => ({ PutRequest: { Item: markItem(mark) } })));
       await batchWrite(audits.map((audit) => ({ PutRequest: { Item: auditItem(audit) } })));
     },
     async clear(secretId, audit) {
-      await doc.send(new DeleteCommand({ TableName: table, Key: { pk: MARK_PK, sk: secretId } }));
+      await doc.send(new DeleteCommand({ TableName: table, Key: markKey(secretId) }));
       await doc.send(new PutCommand({ TableName: table, Item: auditItem(audit) }));
     },
   };

@@ -167,7 +167,7 @@ describe('JanitorSweep IAM', () => {
       expect.objectContaining({
         Action: ['dynamodb:GetItem', 'dynamodb:DeleteItem'],
         Resource: tableArn,
-        Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['MARK'] } },
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['MARK#*'] } },
       }),
       expect.objectContaining({
         Action: 'dynamodb:PutItem',

@@ -142,7 +142,7 @@ function sweeper(env: Record<string, string> = {}) {
 
 const HIGH_CAPS = { MAX_DELETIONS_PER_RUN: '1000', MAX_DELETION_PERCENT: '100' };
 const sorted = (values: Iterable<string>) => [...values].sort();
-const marksIn = (items: Record<string, unknown>[]) => items.filter((item) => item.pk === 'MARK');
+const marksIn = (items: Record<string, unknown>[]) => items.filter((item) => String(item.pk).startsWith('MARK#'));
 const auditsIn = (items: Record<string, unknown>[], decision: string) =>
   items.filter((item) => String(item.pk).startsWith('AUDIT#') && item.decision === decision);
 const queued = () => aws.messages(QUEUE).map((message) => JSON.parse(message.body) as Record<string, unknown>);

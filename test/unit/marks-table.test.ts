@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { type AuditRecord, auditPk, createMarksTable, MARK_PK } from '#adapters/marks-table.ts';
+import { type AuditRecord, auditPk, createMarksTable, MARK_SHARDS, markPk } from '#adapters/marks-table.ts';
 import type { Mark } from '#core/sweep-plan.ts';
 import { DEFAULTS } from '#functions/config.ts';
 import { MarksTableError } from '#functions/errors.ts';
@@ -63,56 +63,61 @@ const batches = () =>
   ddb.commandCalls(BatchWriteCommand).map((call) => (call.args[0].input.RequestItems?.[TABLE] ?? []) as WriteRequest[]);
 
 describe('createMarksTable readAll', () => {
-  it('queries the MARK partition of the table', async () => {
+  it('queries each of the 16 MARK# partitions once when every partition fits one page', async () => {
     ddb.on(QueryCommand).resolves({ Items: [] });
     await table().store.readAll();
-    expect(ddb.commandCalls(QueryCommand).map((call) => call.args[0].input)).toEqual([
-      {
-        TableName: TABLE,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': 'MARK' },
-        ExclusiveStartKey: undefined,
-      },
-    ]);
+    const inputs = ddb.commandCalls(QueryCommand).map((call) => call.args[0].input);
+    expect(MARK_SHARDS).toBe(16);
+    expect(inputs.map((input) => input.ExpressionAttributeValues?.[':pk'])).toEqual(
+      Array.from({ length: 16 }, (_, shard) => `MARK#${shard.toString(16)}`),
+    );
+    expect(inputs[0]).toEqual({
+      TableName: TABLE,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': 'MARK#0' },
+      ExclusiveStartKey: undefined,
+    });
   });
 
-  it('follows LastEvaluatedKey until the last page', async () => {
-    const lastKey = { pk: MARK_PK, sk: 'sec_1' };
+  it('follows LastEvaluatedKey within a partition until its last page', async () => {
+    const pkOf = (call: { args: [{ input: { ExpressionAttributeValues?: Record<string, unknown> } }] }) =>
+      call.args[0].input.ExpressionAttributeValues?.[':pk'];
+    const lastKey = { pk: 'MARK#0', sk: 'sec_1' };
+    ddb.on(QueryCommand).resolves({ Items: [] });
     ddb
-      .on(QueryCommand)
-      .resolvesOnce({ Items: [{ pk: MARK_PK, sk: 'sec_0', ...mark('sec_0') }], LastEvaluatedKey: lastKey })
-      .resolvesOnce({
-        Items: [{ pk: MARK_PK, sk: 'sec_1', ...mark('sec_1') }],
-        LastEvaluatedKey: { pk: 'MARK', sk: 'x' },
-      })
-      .resolvesOnce({ Items: [{ pk: MARK_PK, sk: 'sec_2', ...mark('sec_2') }] });
+      .on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'MARK#0' } })
+      .resolvesOnce({ Items: [{ pk: 'MARK#0', sk: 'sec_0', ...mark('sec_0') }], LastEvaluatedKey: lastKey })
+      .resolvesOnce({ Items: [{ pk: 'MARK#0', sk: 'sec_1', ...mark('sec_1') }] });
+    ddb
+      .on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'MARK#5' } })
+      .resolves({ Items: [{ pk: 'MARK#5', sk: 'sec_2', ...mark('sec_2') }] });
     const marks = await table().store.readAll();
     expect([...marks.keys()]).toEqual(['sec_0', 'sec_1', 'sec_2']);
-    expect(ddb.commandCalls(QueryCommand).map((call) => call.args[0].input.ExclusiveStartKey)).toEqual([
-      undefined,
-      lastKey,
-      { pk: 'MARK', sk: 'x' },
-    ]);
+    const calls = ddb.commandCalls(QueryCommand);
+    expect(
+      calls.filter((call) => pkOf(call as never) === 'MARK#0').map((call) => call.args[0].input.ExclusiveStartKey),
+    ).toEqual([undefined, lastKey]);
+    expect(calls).toHaveLength(17);
   });
 
   it('returns each mark with its name and both timestamps', async () => {
-    ddb.on(QueryCommand).resolves({ Items: [{ pk: MARK_PK, sk: 'sec_a', ...mark('sec_a', T0 - 1000, T0) }] });
+    ddb.on(QueryCommand).resolves({ Items: [{ pk: 'MARK#0', sk: 'sec_a', ...mark('sec_a', T0 - 1000, T0) }] });
     expect(await table().store.readAll()).toEqual(new Map([['sec_a', mark('sec_a', T0 - 1000, T0)]]));
   });
 
   it('skips items without a string secretId or a numeric firstSeenUnusedAt', async () => {
     ddb.on(QueryCommand).resolves({
       Items: [
-        { pk: MARK_PK, sk: 'a', secretId: 7, firstSeenUnusedAt: T0 },
-        { pk: MARK_PK, sk: 'b', secretId: 'sec_b', firstSeenUnusedAt: String(T0) },
-        { pk: MARK_PK, sk: 'c', secretId: 'sec_c', firstSeenUnusedAt: T0, lastSeenUnusedAt: T0 },
+        { pk: 'MARK#0', sk: 'a', secretId: 7, firstSeenUnusedAt: T0 },
+        { pk: 'MARK#0', sk: 'b', secretId: 'sec_b', firstSeenUnusedAt: String(T0) },
+        { pk: 'MARK#0', sk: 'c', secretId: 'sec_c', firstSeenUnusedAt: T0, lastSeenUnusedAt: T0 },
       ],
     });
     expect([...(await table().store.readAll()).keys()]).toEqual(['sec_c']);
   });
 
   it('uses firstSeenUnusedAt as lastSeenUnusedAt and an empty name when they are missing', async () => {
-    ddb.on(QueryCommand).resolves({ Items: [{ pk: MARK_PK, sk: 'sec_a', secretId: 'sec_a', firstSeenUnusedAt: T0 }] });
+    ddb.on(QueryCommand).resolves({ Items: [{ pk: 'MARK#0', sk: 'sec_a', secretId: 'sec_a', firstSeenUnusedAt: T0 }] });
     expect((await table().store.readAll()).get('sec_a')).toEqual({
       secretId: 'sec_a',
       name: '',
@@ -137,7 +142,9 @@ describe('createMarksTable apply', () => {
     ddb.on(BatchWriteCommand).resolves({});
     await table().store.apply({ deletes: secretIds(60), puts: [], audits: [] });
     expect(batches().map((batch) => batch.length)).toEqual([25, 25, 10]);
-    expect(batches().flat()).toEqual(secretIds(60).map((id) => ({ DeleteRequest: { Key: { pk: 'MARK', sk: id } } })));
+    expect(batches().flat()).toEqual(
+      secretIds(60).map((id) => ({ DeleteRequest: { Key: { pk: markPk(id), sk: id } } })),
+    );
   });
 
   it('puts marks in BatchWrite chunks of 25', async () => {
@@ -146,7 +153,7 @@ describe('createMarksTable apply', () => {
     expect(batches().map((batch) => batch.length)).toEqual([25, 1]);
   });
 
-  it('stores a mark under pk MARK and sk secretId with its fields', async () => {
+  it('stores a mark under its MARK# partition and sk secretId with its fields', async () => {
     ddb.on(BatchWriteCommand).resolves({});
     await table().store.apply({ deletes: [], puts: [mark('sec_a', T0 - 5, T0)], audits: [] });
     expect(batches()).toEqual([
@@ -154,7 +161,7 @@ describe('createMarksTable apply', () => {
         {
           PutRequest: {
             Item: {
-              pk: 'MARK',
+              pk: markPk('sec_a'),
               sk: 'sec_a',
               secretId: 'sec_a',
               name: 'ci-run-sec_a',
@@ -238,12 +245,12 @@ describe('createMarksTable apply', () => {
     expect(batches()).toHaveLength(3);
   });
 
-  it('tries five rounds by default before it throws', async () => {
+  it('tries eight rounds by default before it throws', async () => {
     ddb.on(BatchWriteCommand).callsFake((input: { RequestItems: Record<string, WriteRequest[]> }) => ({
       UnprocessedItems: input.RequestItems,
     }));
     await expect(table().store.apply({ deletes: ['sec_0'], puts: [], audits: [] })).rejects.toThrow(MarksTableError);
-    expect(batches()).toHaveLength(5);
+    expect(batches()).toHaveLength(8);
   });
 
   it('writes no later chunk or kind once a chunk fails', async () => {
@@ -277,7 +284,7 @@ describe('createMarksTable clear', () => {
     expect(ddb.calls().map((call) => call.args[0].constructor.name)).toEqual(['DeleteCommand', 'PutCommand']);
     expect(ddb.commandCalls(DeleteCommand)[0]?.args[0].input).toEqual({
       TableName: TABLE,
-      Key: { pk: 'MARK', sk: 'sec_a' },
+      Key: { pk: markPk('sec_a'), sk: 'sec_a' },
     });
     expect(ddb.commandCalls(PutCommand)[0]?.args[0].input).toEqual({
       TableName: TABLE,
@@ -300,5 +307,17 @@ describe('createMarksTable clear', () => {
     ddb.on(DeleteCommand).rejects(new Error('ConditionalCheckFailedException'));
     await expect(table().store.clear('sec_a', audit('sec_a'))).rejects.toThrow();
     expect(ddb.commandCalls(PutCommand)).toEqual([]);
+  });
+});
+
+describe('markPk', () => {
+  it('spreads secret ids over all 16 partitions', () => {
+    const partitions = new Set(secretIds(400).map(markPk));
+    expect(partitions.size).toBe(16);
+  });
+
+  it('puts the same id in the same partition every time', () => {
+    expect(markPk('sec_abc')).toBe(markPk('sec_abc'));
+    expect(markPk('sec_abc')).toMatch(/^MARK#[0-9a-f]$/);
   });
 });
