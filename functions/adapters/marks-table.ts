@@ -106,9 +106,7 @@ export function createMarksTable(options: MarksTableOptions): MarksStore {
 
   return {
     async get(secretId) {
-      const output = await doc.send(
-        new GetCommand({ TableName: table, Key: markKey(secretId), ConsistentRead: true }),
-      );
+      const output = await doc.send(new GetCommand({ TableName: table, Key: markKey(secretId), ConsistentRead: true }));
       return toMark(output.Item);
     },
     async readAll() {
