@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
@@ -13,7 +13,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { receivesToReachHorizon } from '#core/backoff.ts';
 import { MAX_BODY_BYTES, SECRET_ID_PATTERN } from '#core/schema.ts';
-import { baseUrlProblem, DEFAULTS, MAX_HORIZON_HOURS } from '#functions/config.ts';
+import { baseUrlProblem, DEFAULTS, MAX_HORIZON_HOURS, METRICS_NAMESPACE, SERVICE_NAME } from '#functions/config.ts';
 import { ConfigError } from '#functions/errors.ts';
 import { FUNCTION_ENTRIES } from '#infra/bundling.ts';
 import { grantWorkerMarks } from '#infra/iam.ts';
@@ -244,6 +244,21 @@ export class SecretJanitor extends Construct {
         alarmDescription: `A deletion request has waited more than ${oldest.toHumanString()}: the worker may be paused or failing.`,
         metric: this.queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: 'Maximum' }),
         threshold: oldest.toSeconds(),
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+      new Alarm(this, 'DlqSendFailed', {
+        alarmDescription:
+          'The worker could not move a message to the DLQ; it keeps the message and retries, but look at the worker logs.',
+        metric: new Metric({
+          namespace: METRICS_NAMESPACE,
+          metricName: 'DlqSendFailed',
+          dimensionsMap: { service: SERVICE_NAME },
+          statistic: 'Sum',
+          period: Duration.minutes(15),
+        }),
+        threshold: 0,
         comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 1,
         treatMissingData: TreatMissingData.NOT_BREACHING,

@@ -61,8 +61,8 @@ async function processFanOut(
       ),
       { ...fields, ...counts, notEnqueued: result.failed.length, error: result.lastError },
     );
-    // Refusals are logged once, when the message is finally acknowledged.
-    return report;
+    // Refusals are logged once, when the message leaves the queue (acknowledged or moved to the DLQ).
+    return report.outcome === 'moved_to_dlq' ? { ...report, refusals } : report;
   }
   return { outcome: 'fanned_out', retry: false, fields: { ...fields, ...counts }, refusals };
 }
@@ -103,7 +103,12 @@ export async function processRecord(
       messageId: record.messageId,
     });
   }
-  if (message.kind === 'multi')
-    return processFanOut(record, message.secretIds, message.provenance, deps, config, deadlineMs);
-  return processDeletion(record, message.request, deps, config, deadlineMs);
+  // The horizon counts from the original request: a derived message carries its first send time.
+  const firstSentAt = message.kind === 'multi' ? message.provenance.firstSentAt : message.request.firstSentAt;
+  const original = { ...record, sentAtMs: Math.min(record.sentAtMs, firstSentAt ?? record.sentAtMs) };
+  if (message.kind === 'multi') {
+    const provenance = { ...message.provenance, firstSentAt: original.sentAtMs };
+    return processFanOut(original, message.secretIds, provenance, deps, config, deadlineMs);
+  }
+  return processDeletion(original, message.request, deps, config, deadlineMs);
 }

@@ -2,6 +2,7 @@ import * as v from 'valibot';
 import {
   type DeletionRequest,
   DeletionRequestSchema,
+  FirstSentAtSchema,
   formatIssues,
   type Origin,
   OriginSchema,
@@ -55,8 +56,9 @@ export const MultiDeletionRequestSchema = v.strictObject(
     agentId: v.optional(AgentIdSchema),
     /** For schedules: the EventBridge Scheduler execution id. */
     eventId: v.optional(v.pipe(v.string(), v.maxLength(256))),
+    firstSentAt: v.optional(FirstSentAtSchema),
   },
-  objectMessage('the multi-id request', ['secretIds', 'reason', 'origin', 'agentId', 'eventId']),
+  objectMessage('the multi-id request', ['secretIds', 'reason', 'origin', 'agentId', 'eventId', 'firstSentAt']),
 );
 
 const EnvelopeSchema = v.looseObject(
@@ -79,6 +81,8 @@ export interface Provenance {
   readonly reason?: string;
   readonly agentId?: string;
   readonly eventId?: string;
+  /** Epoch ms of the original request (set on derived messages). */
+  readonly firstSentAt?: number;
 }
 
 export type ParsedMessage =
@@ -135,6 +139,7 @@ export function parseMessage(body: string): ParsedMessage {
         reason: multi.reason,
         agentId: multi.agentId,
         eventId: multi.eventId,
+        firstSentAt: multi.firstSentAt,
       }),
     };
   }

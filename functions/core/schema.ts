@@ -56,6 +56,16 @@ export function objectMessage(what: string, allowed: readonly string[]) {
   };
 }
 
+/**
+ * Epoch ms when the original request entered the queue. The janitor sets it on the messages it
+ * derives (fan-out, requeue), so the give-up horizon counts from the request, not the copy.
+ */
+export const FirstSentAtSchema = v.pipe(
+  v.number((issue) => `firstSentAt must be epoch milliseconds, received ${received(issue.input)}`),
+  v.integer('firstSentAt must be a whole number of epoch milliseconds'),
+  v.minValue(1_577_836_800_000, 'firstSentAt must be epoch milliseconds after 2020-01-01'),
+);
+
 /** The message a producer sends to the queue: one secret to delete. */
 export const DeletionRequestSchema = v.strictObject(
   {
@@ -64,8 +74,9 @@ export const DeletionRequestSchema = v.strictObject(
     origin: v.optional(OriginSchema),
     agentId: v.optional(v.pipe(v.string(), v.maxLength(256))),
     eventId: v.optional(v.pipe(v.string(), v.maxLength(256))),
+    firstSentAt: v.optional(FirstSentAtSchema),
   },
-  objectMessage('the deletion request', ['secretId', 'reason', 'origin', 'agentId', 'eventId']),
+  objectMessage('the deletion request', ['secretId', 'reason', 'origin', 'agentId', 'eventId', 'firstSentAt']),
 );
 
 export type DeletionRequest = v.InferOutput<typeof DeletionRequestSchema>;

@@ -220,7 +220,7 @@ describe('JanitorSweep alarms', () => {
       Dimensions: [{ Name: 'service', Value: 'convai-secret-janitor' }],
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'SweepAborted' });
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 3 + 3);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 4 + 3);
   });
 });
 

@@ -163,8 +163,14 @@ describe('SecretJanitor IAM', () => {
 });
 
 describe('SecretJanitor alarms', () => {
-  it('creates DLQ, oldest-message and worker-error alarms', () => {
-    construct().template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+  it('creates DLQ, oldest-message, DLQ-send and worker-error alarms', () => {
+    const { template } = construct();
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'DlqSendFailed',
+      Namespace: 'ConvAISecretJanitor',
+      Dimensions: [{ Name: 'service', Value: 'convai-secret-janitor' }],
+    });
   });
 
   it('alarms on the oldest message after horizon plus 12 hours by default', () => {

@@ -52,7 +52,7 @@ describe('processRecord with a multi-id body', () => {
   it('enqueues each valid id as a single-id body carrying the event provenance when ids are mixed', async () => {
     const worker = fanOutWorker();
     await processRecord(agentRemoved(['sec_a', 'bad id', 'sec_b']), worker.deps, workerConfig(), T0 + 60_000);
-    const provenance = { origin: 'event', reason: REASON, agentId: AGENT, eventId: EVENT_ID };
+    const provenance = { origin: 'event', reason: REASON, agentId: AGENT, eventId: EVENT_ID, firstSentAt: T0 - 60_000 };
     expect(worker.delivered()).toEqual([
       { secretId: 'sec_a', ...provenance },
       { secretId: 'sec_b', ...provenance },
@@ -85,8 +85,15 @@ describe('processRecord with a multi-id body', () => {
     const body = JSON.stringify({ secretIds: ['sec_a'], origin: 'schedule', eventId: 'exec-9', reason: 'nightly' });
     await processRecord(queuedBody(body), worker.deps, workerConfig(), T0 + 60_000);
     expect(worker.delivered()).toEqual([
-      { secretId: 'sec_a', origin: 'schedule', eventId: 'exec-9', reason: 'nightly' },
+      { secretId: 'sec_a', origin: 'schedule', eventId: 'exec-9', reason: 'nightly', firstSentAt: T0 - 60_000 },
     ]);
+  });
+
+  it('keeps the earliest send time in the children when the message itself was derived', async () => {
+    const worker = fanOutWorker();
+    const body = JSON.stringify({ secretIds: ['sec_a'], firstSentAt: T0 - 50 * 3_600_000 });
+    await processRecord(queuedBody(body), worker.deps, workerConfig(), T0 + 60_000);
+    expect(worker.delivered()[0]?.firstSentAt).toBe(T0 - 50 * 3_600_000);
   });
 
   it('deletes nothing itself when it fans out', async () => {
@@ -151,7 +158,14 @@ describe('processRecord with a multi-id body', () => {
     expect(report).toMatchObject({ outcome: 'fanned_out', retry: false, fields: { enqueued: 2, requeuedAsOne: 1 } });
     const remainder = worker.sent.flat().filter((entry) => entry.id === 'remainder');
     expect(remainder.map((entry) => JSON.parse(entry.body))).toEqual([
-      { secretIds: ['sec_b'], origin: 'event', reason: REASON, agentId: AGENT, eventId: EVENT_ID },
+      {
+        secretIds: ['sec_b'],
+        origin: 'event',
+        reason: REASON,
+        agentId: AGENT,
+        eventId: EVENT_ID,
+        firstSentAt: T0 - 60_000,
+      },
     ]);
     expect(parseMessage(remainder[0]?.body ?? '')).toMatchObject({ kind: 'multi', secretIds: ['sec_b'] });
     expect(worker.queue.visibility).toEqual([]);
@@ -185,6 +199,14 @@ describe('processRecord with a multi-id body', () => {
     expect(worker.queue.dlq[0]?.attributes).toMatchObject({ origin: 'event' });
     expect(worker.queue.dlq[0]?.attributes.failureReason).toMatch(/^horizon_exceeded: still transient_retry/);
   });
+
+  it('still reports its invalid ids as refusals when the record ends in the DLQ', async () => {
+    const worker = fanOutWorker((entries) => entries.map((entry) => entry.id));
+    const record = agentRemoved(['sec_a', 'bad id'], { sentAtMs: T0 - 73 * HOUR });
+    const report = await processRecord(record, worker.deps, workerConfig(), T0 + 60_000);
+    expect(report.outcome).toBe('moved_to_dlq');
+    expect(report.refusals?.map((refusal) => refusal.secretId)).toEqual(['"bad id"']);
+  });
 });
 
 describe('processBatch with a multi-id body', () => {
@@ -202,6 +224,7 @@ describe('processBatch with a multi-id body', () => {
         reason: REASON,
         agentId: AGENT,
         eventId: EVENT_ID,
+        firstSentAt: T0 - 60_000,
         messageId: 'msg-event',
       })),
     );

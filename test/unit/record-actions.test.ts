@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { processBatch } from '#core/batch.ts';
+import { processRecord } from '#core/process-record.ts';
 import { retryLater } from '#core/record-actions.ts';
 import { sqsRecord } from '#test/helpers/sqs-events.ts';
-import { fakeWorker, T0, toQueued, workerConfig } from '#test/unit/support/fakes.ts';
+import { fakeWorker, response, T0, toQueued, workerConfig } from '#test/unit/support/fakes.ts';
 
 const HOUR = 3_600_000;
 
@@ -67,5 +68,26 @@ describe('processBatch with records left unstarted at the deadline', () => {
     expect(result.reports[0]?.outcome).toBe('moved_to_dlq');
     expect(worker.queue.dlq[0]?.attributes.failureReason).toMatch(/^horizon_exceeded: still returned_unstarted/);
     expect(result.batchItemFailures).toEqual([]);
+  });
+});
+
+describe('processRecord with a derived message', () => {
+  it('counts the horizon from firstSentAt, not from the copy, and reports it in the DLQ attributes', async () => {
+    const worker = fakeWorker({ deletes: [response(422, { detail: { message: 'Secret is in use' } })] });
+    const firstSentAt = T0 - 73 * HOUR;
+    const record = toQueued(sqsRecord({ secretId: 'sec_a', origin: 'event', firstSentAt }, { sentAtMs: T0 - HOUR }));
+    const report = await processRecord(record, worker.deps, workerConfig({ LOOKUP_HOLDERS: 'false' }), T0 + 60_000);
+    expect(report.outcome).toBe('moved_to_dlq');
+    expect(worker.queue.dlq[0]?.attributes).toMatchObject({
+      failureReason: expect.stringMatching(/^horizon_exceeded: still in_use_deferred after 73 h/),
+      firstSentAt: new Date(firstSentAt).toISOString(),
+    });
+  });
+
+  it('ignores a firstSentAt later than the message itself', async () => {
+    const worker = fakeWorker({ deletes: [response(422, { detail: { message: 'Secret is in use' } })] });
+    const record = toQueued(sqsRecord({ secretId: 'sec_a', firstSentAt: T0 + HOUR }, { sentAtMs: T0 - 73 * HOUR }));
+    const report = await processRecord(record, worker.deps, workerConfig({ LOOKUP_HOLDERS: 'false' }), T0 + 60_000);
+    expect(report.outcome).toBe('moved_to_dlq');
   });
 });
