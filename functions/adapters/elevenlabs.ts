@@ -59,12 +59,28 @@ export function createElevenLabsClient(options: ElevenLabsClientOptions): Eleven
   const agent = new (secure ? https.Agent : http.Agent)({ keepAlive: true, maxSockets: options.maxSockets ?? 16 });
   const prefix = base.pathname.replace(/\/+$/, '');
 
-  function request(method: 'GET' | 'DELETE', path: string, apiKey: string, timeoutMs: number): Promise<ApiResponse> {
+  /**
+   * One attempt. A kept-alive socket can be dead after the Lambda was frozen; a reset on a reused
+   * socket is sent again once on a fresh one (Node's documented pattern), within the same budget.
+   */
+  function request(
+    method: 'GET' | 'DELETE',
+    path: string,
+    apiKey: string,
+    timeoutMs: number,
+    staleSocketRetry = true,
+  ): Promise<ApiResponse> {
     const budget = Math.max(1, Math.floor(timeoutMs));
+    const started = Date.now();
     return new Promise<ApiResponse>((resolve, reject) => {
       let timedOut = false;
       const fail = (cause: unknown) => {
         clearTimeout(timer);
+        const code = (cause as { code?: unknown })?.code;
+        if (staleSocketRetry && req.reusedSocket && !timedOut && (code === 'ECONNRESET' || code === 'EPIPE')) {
+          resolve(request(method, path, apiKey, budget - (Date.now() - started), false));
+          return;
+        }
         reject(
           new ApiRequestError(
             timedOut ? 'timeout' : 'network',

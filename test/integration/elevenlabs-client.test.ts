@@ -193,6 +193,17 @@ describe('ElevenLabs client + deleteWithRetries against the fake API', () => {
     expect(fake.count('delete')).toBe(2);
   });
 
+  it('sends a request again on a fresh socket when a kept-alive socket turns out dead', async () => {
+    fake.addSecret('sec_first');
+    fake.addSecret('sec_second');
+    const client = api();
+    expect((await client.deleteSecret('sec_first', KEY, 2_000)).status).toBe(204);
+    // The next request reuses the kept-alive socket; the server resets it, as a stale socket would.
+    fake.script('delete', 'reset');
+    expect((await client.deleteSecret('sec_second', KEY, 2_000)).status).toBe(204);
+    expect(fake.count('delete')).toBe(3);
+  });
+
   it('a response slower than the timeout: transient timeout, within a few timeouts', async () => {
     fake.addSecret('sec_slow');
     fake.script('delete', { delayMs: 5_000 });
