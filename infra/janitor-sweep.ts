@@ -53,12 +53,20 @@ function check(condition: boolean, message: string): void {
   if (!condition) throw new ConfigError(`sweep: ${message}`);
 }
 
-/** Hours between runs of a `rate(...)` expression; undefined for cron. */
-function rateHours(expression: string): number | undefined {
-  const match = /^rate\((\d+) (minute|hour|day)s?\)$/.exec(expression);
-  if (!match) return undefined;
-  const perUnit = { minute: 1 / 60, hour: 1, day: 24 } as const;
-  return Number(match[1]) * perUnit[match[2] as keyof typeof perUnit];
+/**
+ * The longest time between two runs, in hours: exact for `rate(...)`; 24 for a cron that runs every
+ * day (day-of-month, day-of-week, month and year all open); otherwise assumed up to 128 h (weekly
+ * or weekday schedules), so such a schedule needs an observation gap of at least 8 days.
+ */
+export function longestRunIntervalHours(expression: string): number {
+  const rate = /^rate\((\d+) (minute|hour|day)s?\)$/.exec(expression);
+  if (rate) {
+    const perUnit = { minute: 1 / 60, hour: 1, day: 24 } as const;
+    return Number(rate[1]) * perUnit[rate[2] as keyof typeof perUnit];
+  }
+  const [, , dayOfMonth, month, dayOfWeek, year] = expression.replace(/^cron\(|\)$/g, '').split(' ');
+  const open = (field: string | undefined) => field === '*' || field === '?';
+  return open(dayOfMonth) && open(dayOfWeek) && month === '*' && year === '*' ? 24 : 128;
 }
 
 /** Validates the sweep options at synth, with errors that name the option and the value. */
@@ -87,10 +95,10 @@ export function validateSweepOptions(options: SweepOptions): void {
     integral: false,
   });
   check(Number.isInteger(gap) && gap >= 1, `maxObservationGap must be whole hours, at least 1, received ${gap} h`);
-  const interval = rateHours(options.schedule ?? DEFAULTS.sweepSchedule);
+  const interval = longestRunIntervalHours(options.schedule ?? DEFAULTS.sweepSchedule);
   check(
-    interval === undefined || gap >= 1.5 * interval,
-    `maxObservationGap must be at least 1.5 times the sweep interval (${interval} h), or every run restarts every grace period; received ${gap} h`,
+    gap >= 1.5 * interval,
+    `maxObservationGap must be at least 1.5 times the longest time between runs (${interval} h), or runs would restart every grace period; received ${gap} h`,
   );
   const perRun = options.maxDeletionsPerRun ?? DEFAULTS.maxDeletionsPerRun;
   check(

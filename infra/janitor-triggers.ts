@@ -55,14 +55,13 @@ export function expressionProblem(expression: string): string | undefined {
   return undefined;
 }
 
-/** Why a time zone is not an IANA zone this runtime knows, or undefined. */
+/**
+ * Why a time zone is not a canonical IANA name, or undefined. Exact match only: `Intl` would also
+ * accept case variants and aliases such as "europe/berlin" or "EST", which Scheduler may refuse.
+ */
 export function timeZoneProblem(timeZone: string): string | undefined {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone });
-    return undefined;
-  } catch {
-    return `timeZone must be an IANA time zone such as "Europe/Berlin", received "${timeZone}"`;
-  }
+  if (timeZone === 'UTC' || Intl.supportedValuesOf('timeZone').includes(timeZone)) return undefined;
+  return `timeZone must be a canonical IANA time zone such as "Europe/Berlin" or "UTC", received "${timeZone}"`;
 }
 
 /** Checks one scheduled deletion at synth; throws a ConfigError that names the schedule and the problem. */

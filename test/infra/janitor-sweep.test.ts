@@ -113,8 +113,18 @@ describe('JanitorSweep safety defaults', () => {
 
   it('refuses an observation gap shorter than 1.5 sweep intervals at synth', () => {
     expect(() => build({ prefixes: ['s-'], schedule: 'rate(3 days)' })).toThrow(
-      /maxObservationGap must be at least 1.5 times the sweep interval \(72 h\).*received 48 h/,
+      /maxObservationGap must be at least 1.5 times the longest time between runs \(72 h\).*received 48 h/,
     );
+  });
+
+  it('refuses a weekday cron schedule with the default 48 h observation gap', () => {
+    expect(() => build({ prefixes: ['s-'], schedule: 'cron(0 3 ? * MON-FRI *)' })).toThrow(
+      /longest time between runs \(128 h\).*received 48 h/,
+    );
+  });
+
+  it('accepts a daily cron schedule with the default observation gap', () => {
+    expect(() => build({ prefixes: ['s-'], schedule: 'cron(0 3 * * ? *)' })).not.toThrow();
   });
 
   it('accepts a slower schedule when the observation gap grows with it', () => {
