@@ -80,10 +80,8 @@ export async function requestSecretDeletion(
   return { enqueued: result.enqueued };
 }
 
-/** Publishes an "Agent Removed" event; the janitor deletes the listed secrets once the agent lets go. */
-export async function publishAgentRemoved(event: AgentRemoved, target: BusTarget = {}): Promise<{ eventId: string }> {
-  const detail = validate(AgentRemovedDetailSchema, event);
-  requireValidIds(detail.secretIds);
+/** Puts one janitor event on the bus; throws QueueError unless EventBridge accepted it. */
+async function putEvent(detailType: string, detail: unknown, target: BusTarget): Promise<{ eventId: string }> {
   const client = target.client ?? new EventBridgeClient({});
   const output = await send('PutEvents', () =>
     client.send(
@@ -92,7 +90,7 @@ export async function publishAgentRemoved(event: AgentRemoved, target: BusTarget
           {
             EventBusName: target.eventBusName ?? 'default',
             Source: target.source ?? DEFAULT_EVENT_SOURCE,
-            DetailType: DETAIL_TYPES.agentRemoved,
+            DetailType: detailType,
             Detail: JSON.stringify(detail),
           },
         ],
@@ -106,4 +104,21 @@ export async function publishAgentRemoved(event: AgentRemoved, target: BusTarget
     );
   }
   return { eventId: entry.EventId };
+}
+
+/** Publishes an "Agent Removed" event; the janitor deletes the listed secrets once the agent lets go. */
+export async function publishAgentRemoved(event: AgentRemoved, target: BusTarget = {}): Promise<{ eventId: string }> {
+  const detail = validate(AgentRemovedDetailSchema, event);
+  requireValidIds(detail.secretIds);
+  return putEvent(DETAIL_TYPES.agentRemoved, detail, target);
+}
+
+/** Publishes a "Secret Deletion Requested" event for a list of secret ids. */
+export async function publishSecretDeletionRequested(
+  request: SecretDeletionRequest,
+  target: BusTarget = {},
+): Promise<{ eventId: string }> {
+  const detail = validate(DeletionRequestedDetailSchema, request);
+  requireValidIds(detail.secretIds);
+  return putEvent(DETAIL_TYPES.deletionRequested, detail, target);
 }

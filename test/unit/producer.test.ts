@@ -12,6 +12,7 @@ import {
   type AgentRemoved,
   DEFAULT_EVENT_SOURCE,
   publishAgentRemoved,
+  publishSecretDeletionRequested,
   QueueError,
   RequestValidationError,
   requestSecretDeletion,
@@ -276,5 +277,28 @@ describe('publishAgentRemoved', () => {
       secretIds: ['sec_a', 'sec_b'],
       provenance: { origin: 'event', agentId: 'agent_7', eventId: EVENT_ID, reason: 'agent deleted' },
     });
+  });
+});
+
+describe('publishSecretDeletionRequested', () => {
+  const detail = { secretIds: ['sec_a', 'sec_b'], reason: 'customer offboarded' };
+
+  it('puts one "Secret Deletion Requested" entry whose detail the worker parses into the same ids', async () => {
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: EVENT_ID }] });
+    expect(await publishSecretDeletionRequested(detail)).toEqual({ eventId: EVENT_ID });
+    const entry = putEntries()[0];
+    expect(entry).toMatchObject({ DetailType: 'Secret Deletion Requested', Source: 'convai.secret-janitor' });
+    const parsed = parseMessage(
+      envelopeBody(envelopeFromPutEventsEntry(entry as PutEventsRequestEntry, { id: EVENT_ID })),
+    );
+    expect(parsed).toMatchObject({ kind: 'multi', secretIds: ['sec_a', 'sec_b'], provenance: { origin: 'event' } });
+  });
+
+  it("fails before any AWS call when an id is invalid, with the worker's own problem text", async () => {
+    const attempt = publishSecretDeletionRequested({ secretIds: ['sec_a', 'a/b'] });
+    const { problem } = partitionIds(['a/b']).invalid[0] ?? { problem: '?' };
+    await expect(attempt).rejects.toThrow(RequestValidationError);
+    await expect(attempt).rejects.toThrow(problem);
+    expect(eventBridge.calls()).toHaveLength(0);
   });
 });
