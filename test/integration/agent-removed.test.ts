@@ -1,16 +1,10 @@
-import {
-  DeleteMessageCommand,
-  MessageSystemAttributeName,
-  ReceiveMessageCommand,
-  SendMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { agentRemovedEvent, envelopeBody } from '#test/helpers/eventbridge-events.ts';
-import { type FakeAws, lambdaRecordFrom, REGION, startFakeAws } from '#test/helpers/fake-aws.ts';
+import { type FakeAws, REGION, startFakeAws } from '#test/helpers/fake-aws.ts';
 import { type FakeElevenLabs, startFakeElevenLabs } from '#test/helpers/fake-elevenlabs.ts';
-import { lambdaContext, sqsEvent } from '#test/helpers/sqs-events.ts';
+import { pollOnce as pollOnce_ } from '#test/helpers/poll.ts';
 
 /**
  * The issue's definition of done, on loopback with no client mocks: an "Agent Removed" event, as the
@@ -82,32 +76,7 @@ afterAll(async () => {
   await Promise.all([aws?.close(), elevenlabs?.close()]);
 });
 
-/** One poll of Lambda's SQS event source: receive, invoke, delete what was not reported as failed. */
-async function pollOnce() {
-  const received = await client.send(
-    new ReceiveMessageCommand({
-      QueueUrl: queueUrl,
-      MaxNumberOfMessages: 10,
-      MessageSystemAttributeNames: [MessageSystemAttributeName.All],
-    }),
-  );
-  const records = (received.Messages ?? []).map((message) => lambdaRecordFrom(message, message.Attributes));
-  if (records.length === 0) return { records, failed: [] as string[] };
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => output.push(String(chunk)) > 0);
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => output.push(String(chunk)) > 0);
-  let result: SQSBatchResponse;
-  try {
-    result = await handler(sqsEvent(records), lambdaContext());
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
-  const failed = result.batchItemFailures.map((failure) => failure.itemIdentifier);
-  for (const record of records.filter((r) => !failed.includes(r.messageId))) {
-    await client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: record.receiptHandle }));
-  }
-  return { records, failed };
-}
+const pollOnce = () => pollOnce_({ client, queueUrl, handler, output });
 
 /** Polls until the queue has nothing visible; returns how many records each poll handled. */
 async function drain(maxPolls = 20): Promise<number[]> {

@@ -1,20 +1,14 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import {
-  DeleteMessageCommand,
-  MessageSystemAttributeName,
-  ReceiveMessageCommand,
-  SendMessageBatchCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createApiKeyProvider } from '#adapters/api-key.ts';
 import { createQueueAdapter } from '#adapters/queue.ts';
-import { type FakeAws, lambdaRecordFrom, REGION, startFakeAws } from '#test/helpers/fake-aws.ts';
+import { type FakeAws, REGION, startFakeAws } from '#test/helpers/fake-aws.ts';
 import { type FakeElevenLabs, startFakeElevenLabs } from '#test/helpers/fake-elevenlabs.ts';
-import { lambdaContext, sqsEvent } from '#test/helpers/sqs-events.ts';
+import { pollOnce as pollOnce_ } from '#test/helpers/poll.ts';
 
-/** Everything on loopback, no client mocks: real SDK clients, real fetch, real handler. */
+/** Everything on loopback, no client mocks: real SDK clients, real HTTP client, real handler. */
 
 const KEY = 'sk_e2e_00112233445566778899aabbccddeeff';
 const KEY_SECRET = 'janitor/elevenlabs-api-key';
@@ -59,32 +53,7 @@ afterAll(async () => {
   await Promise.all([aws?.close(), elevenlabs?.close()]);
 });
 
-/** One poll of Lambda's SQS event source: receive, invoke, delete what was not reported as failed. */
-async function pollOnce() {
-  const received = await client.send(
-    new ReceiveMessageCommand({
-      QueueUrl: queueUrl,
-      MaxNumberOfMessages: 10,
-      MessageSystemAttributeNames: [MessageSystemAttributeName.All],
-    }),
-  );
-  const records = (received.Messages ?? []).map((message) => lambdaRecordFrom(message, message.Attributes));
-  if (records.length === 0) return { records, failed: [] as string[] };
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => output.push(String(chunk)) > 0);
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => output.push(String(chunk)) > 0);
-  let result: SQSBatchResponse;
-  try {
-    result = await handler(sqsEvent(records), lambdaContext());
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
-  const failed = result.batchItemFailures.map((failure) => failure.itemIdentifier);
-  for (const record of records.filter((r) => !failed.includes(r.messageId))) {
-    await client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: record.receiptHandle }));
-  }
-  return { records, failed };
-}
+const pollOnce = () => pollOnce_({ client, queueUrl, handler, output });
 
 describe('worker end to end on loopback (fake SQS, Secrets Manager and ElevenLabs)', () => {
   it('deletes what it can, defers the secret in use, and deletes it once released', async () => {
