@@ -10,6 +10,7 @@ import { createQueueAdapter } from '#adapters/queue.ts';
 import { type LogPort, type MetricsPort, realSleep } from '#core/ports.ts';
 import type { WorkerDeps } from '#core/process-record.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME, type WorkerConfig } from '#functions/config.ts';
+import { redact, registerSecret } from '#functions/redact.ts';
 
 /**
  * Every AWS SDK client gets bounded time: the SDK's own default is no request timeout, and a stalled
@@ -26,11 +27,11 @@ export const USER_AGENT = `${SERVICE_NAME}/0.1.0 (+aws-lambda)`;
 export const logger = new Logger({ serviceName: SERVICE_NAME });
 export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
 
-/** Powertools Logger behind the core's narrow LogPort. */
+/** Powertools Logger behind the core's narrow LogPort; every line is scrubbed of the API key. */
 export const logPort: LogPort = {
-  info: (message, extra = {}) => logger.info(message, extra as LogAttributes),
-  warn: (message, extra = {}) => logger.warn(message, extra as LogAttributes),
-  error: (message, extra = {}) => logger.error(message, extra as LogAttributes),
+  info: (message, extra = {}) => logger.info(redact(message), redact(extra) as LogAttributes),
+  warn: (message, extra = {}) => logger.warn(redact(message), redact(extra) as LogAttributes),
+  error: (message, extra = {}) => logger.error(redact(message), redact(extra) as LogAttributes),
 };
 
 export const metricsPort: MetricsPort = {
@@ -48,6 +49,7 @@ export function createApiDeps(config: ApiSettings) {
       secretId: config.apiKeySecretId,
       field: config.apiKeySecretField,
       ttlMs: config.apiKeyTtlMs,
+      onKey: registerSecret,
     }),
     now: Date.now,
     sleep: realSleep,

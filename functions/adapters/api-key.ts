@@ -14,6 +14,8 @@ export interface ApiKeyProviderOptions {
   readonly field: string;
   readonly ttlMs: number;
   readonly now?: () => number;
+  /** Called with every key read, so that logging can redact it. */
+  readonly onKey?: (key: string) => void;
 }
 
 /** Extracts the key from a SecretString: the raw key, or a JSON object holding it in `field`. */
@@ -75,6 +77,7 @@ export function createApiKeyProvider(options: ApiKeyProviderOptions): ApiKeyProv
       });
     }
     const key = extractApiKey(secretString, options.field, options.secretId);
+    options.onKey?.(key);
     cached = { key, expiresAt: now() + options.ttlMs };
     return key;
   }

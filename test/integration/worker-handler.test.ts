@@ -208,6 +208,18 @@ describe('worker handler (real wiring, mocked AWS, fake ElevenLabs)', () => {
     for (const part of malformed.split('\n')) expect(text).not.toContain(part);
   });
 
+  it('never logs the API key, even when ElevenLabs echoes it in an error body', async () => {
+    fake.addSecret('sec_echo');
+    fake.hook = () => ({ status: 401, body: { detail: { status: 'invalid_api_key', message: `Invalid key ${KEY}` } } });
+    const handler = await loadHandler();
+    await handler(sqsEvent([sqsRecord({ secretId: 'sec_echo' })]), lambdaContext());
+
+    const text = output.join('');
+    expect(text).toContain('auth_failed');
+    expect(text).toContain('[redacted]');
+    expect(text).not.toContain(KEY);
+  });
+
   it('cold start: a missing QUEUE_URL fails the import with a message naming it', async () => {
     vi.stubEnv('QUEUE_URL', undefined);
     await expect(loadHandler()).rejects.toThrow(/QUEUE_URL is required/);

@@ -9,7 +9,7 @@ import { runSweep, type SweepDeps } from '#core/sweep-run.ts';
 import { loadSweepConfig } from '#functions/config.ts';
 import { MarksTableError, QueueError } from '#functions/errors.ts';
 import { EMPTY_USED_BY } from '#test/helpers/used-by.ts';
-import { fakeApiKey, fakeClock, fakeLogger, response, T0 } from '#test/unit/support/fakes.ts';
+import { API_KEY, fakeApiKey, fakeClock, fakeLogger, response, T0 } from '#test/unit/support/fakes.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -606,5 +606,17 @@ describe('runSweep summary', () => {
     });
     expect(metrics.value('SweepSkippedProtected')).toEqual([2]);
     expect(summary.plan?.due).toEqual([]);
+  });
+});
+
+describe('runSweep logs', () => {
+  it.each([
+    ['a complete run in delete mode', { env: { SWEEP_MODE: 'delete' } }],
+    ['an aborted run', { ...PAGE_3_FAILS, env: { SWEEP_MODE: 'delete' } }],
+  ])('never contain the API key in %s', async (_name, options) => {
+    const { log, queue } = await sweep(options as SweepOptions);
+    const everything = JSON.stringify([log.lines, queue.sent]);
+    expect(everything.length).toBeGreaterThan(100);
+    expect(everything).not.toContain(API_KEY);
   });
 });
