@@ -1,7 +1,14 @@
 import type { MarksStore } from '#adapters/marks-table.ts';
 import { visibilityDelaySeconds } from '#core/backoff.ts';
 import { type AttemptPolicy, type DeleteAttempts, deleteWithRetries } from '#core/delete-attempts.ts';
-import { moveToDlq, type QueuedRecord, type RecordReport, retryLater, type WorkerDeps } from '#core/record-actions.ts';
+import {
+  moveToDlq,
+  type QueuedRecord,
+  type RecordReport,
+  retryDelaySeconds,
+  retryLater,
+  type WorkerDeps,
+} from '#core/record-actions.ts';
 import type { DeletionRequest } from '#core/schema.ts';
 import { summarizeUsage } from '#core/used-by.ts';
 import type { WorkerConfig } from '#functions/config.ts';
@@ -141,19 +148,7 @@ export async function processDeletion(
   );
   const fields = { ...base, ...attemptFields(attempts) };
   const { result } = attempts;
-  // At least Retry-After, but never past the longest deferral SQS allows.
-  const retryDelay = (retryAfterMs = 0) =>
-    Math.min(
-      config.inUseCapSeconds,
-      Math.max(
-        Math.ceil(retryAfterMs / 1000),
-        visibilityDelaySeconds(
-          record.receiveCount,
-          { baseSeconds: config.retryBaseSeconds, capSeconds: config.retryCapSeconds },
-          deps.random,
-        ),
-      ),
-    );
+  const retryDelay = (retryAfterMs = 0) => retryDelaySeconds(record, config, deps.random, retryAfterMs);
 
   switch (result.kind) {
     case 'deleted':

@@ -1,7 +1,13 @@
-import { visibilityDelaySeconds } from '#core/backoff.ts';
 import { childBodies, enqueueAll } from '#core/fan-out.ts';
 import { processDeletion } from '#core/process-deletion.ts';
-import { moveToDlq, type QueuedRecord, type RecordReport, retryLater, type WorkerDeps } from '#core/record-actions.ts';
+import {
+  moveToDlq,
+  type QueuedRecord,
+  type RecordReport,
+  retryDelaySeconds,
+  retryLater,
+  type WorkerDeps,
+} from '#core/record-actions.ts';
 import { type ParsedMessage, type Provenance, parseMessage, partitionIds } from '#core/requests.ts';
 import type { WorkerConfig } from '#functions/config.ts';
 import { RequestValidationError } from '#functions/errors.ts';
@@ -31,13 +37,7 @@ async function processFanOut(
     messageId: record.messageId,
   }));
   const bodies = childBodies(valid, provenance);
-  const result = await enqueueAll(bodies, {
-    queue: deps.queue,
-    sleep: deps.sleep,
-    random: deps.random,
-    deadlineMs,
-    now: deps.now,
-  });
+  const result = await enqueueAll(bodies, { ...deps, deadlineMs });
   const counts = { requested: secretIds.length, enqueued: result.enqueued, refusedIds: invalid.length };
   if (result.failed.length > 0 && (await requeueRemainder(valid, bodies, result.failed, provenance, deps))) {
     // Only the ids that did not make it travel on, in one new multi-id message: no re-sends.
@@ -54,11 +54,7 @@ async function processFanOut(
       deps,
       config,
       'transient_retry',
-      visibilityDelaySeconds(
-        record.receiveCount,
-        { baseSeconds: config.retryBaseSeconds, capSeconds: config.retryCapSeconds },
-        deps.random,
-      ),
+      retryDelaySeconds(record, config, deps.random),
       { ...fields, ...counts, notEnqueued: result.failed.length, error: result.lastError },
     );
     // Refusals are logged once, when the message leaves the queue (acknowledged or moved to the DLQ).

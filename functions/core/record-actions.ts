@@ -2,7 +2,7 @@ import type { ApiKeyProvider } from '#adapters/api-key.ts';
 import type { ElevenLabsApi } from '#adapters/elevenlabs.ts';
 import type { MarksStore } from '#adapters/marks-table.ts';
 import type { QueuePort } from '#adapters/queue.ts';
-import type { Random } from '#core/backoff.ts';
+import { type Random, visibilityDelaySeconds } from '#core/backoff.ts';
 import type { LogPort, MetricsPort, Outcome, Sleep } from '#core/ports.ts';
 import type { WorkerConfig } from '#functions/config.ts';
 import { describeError, QueueError } from '#functions/errors.ts';
@@ -101,4 +101,22 @@ export async function retryLater(
     return { outcome, retry: true, fields: { ...fields, delaySeconds: 'queue default', error: describeError(error) } };
   }
   return { outcome, retry: true, fields: { ...fields, delaySeconds } };
+}
+
+/**
+ * The delay before retrying a transient or auth failure: 30 s doubling per receive up to 15 min,
+ * at least Retry-After, never past the longest deferral SQS allows.
+ */
+export function retryDelaySeconds(
+  record: QueuedRecord,
+  config: WorkerConfig,
+  random: Random,
+  retryAfterMs = 0,
+): number {
+  const backoff = visibilityDelaySeconds(
+    record.receiveCount,
+    { baseSeconds: config.retryBaseSeconds, capSeconds: config.retryCapSeconds },
+    random,
+  );
+  return Math.min(config.inUseCapSeconds, Math.max(Math.ceil(retryAfterMs / 1000), backoff));
 }

@@ -145,13 +145,7 @@ export async function runSweep(config: SweepConfig, deps: SweepDeps, deadlineMs:
       eventId: deps.runId,
     } satisfies DeletionRequest),
   );
-  const result = await enqueueAll(bodies, {
-    queue: deps.queue,
-    sleep: deps.sleep,
-    random: deps.random,
-    deadlineMs,
-    now: deps.now,
-  });
+  const result = await enqueueAll(bodies, { ...deps, deadlineMs });
   const failed = new Set(result.failed);
   const at = deps.now();
   const outcomeAudits = plan.due.map((mark, index) => {
