@@ -1,5 +1,5 @@
 import { Duration, RemovalPolicy, Stack, TimeZone, Validations } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { type IRole, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
@@ -9,8 +9,9 @@ import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/a
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DEFAULTS, METRICS_NAMESPACE, SERVICE_NAME, type SweepMode } from '#functions/config.ts';
+import { DEFAULTS, type SweepMode } from '#functions/config.ts';
 import { ConfigError } from '#functions/errors.ts';
+import { alarmAbove, janitorMetric } from '#infra/alarms.ts';
 import { FUNCTION_ENTRIES } from '#infra/bundling.ts';
 import { type ApiAccess, createJanitorFunction } from '#infra/janitor-function.ts';
 import { expressionProblem, timeZoneProblem } from '#infra/janitor-triggers.ts';
@@ -198,35 +199,21 @@ export class JanitorSweep extends Construct {
       }),
     });
 
-    const sweepMetric = (metricName: string) =>
-      new Metric({
-        namespace: METRICS_NAMESPACE,
-        metricName,
-        dimensionsMap: { service: SERVICE_NAME },
-        statistic: 'Maximum',
-        period: Duration.hours(1),
-      });
-    const alarmOn = (id: string, description: string, metric: Metric) =>
-      new Alarm(this, id, {
-        alarmDescription: description,
-        metric,
-        threshold: 0,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      });
     this.alarms = [
-      alarmOn(
+      alarmAbove(
+        this,
         'CapExceeded',
         'A sweep run found more due secrets than its caps allow and deleted nothing. Read its plan.',
-        sweepMetric('SweepCapExceeded'),
+        janitorMetric('SweepCapExceeded', 'Maximum', Duration.hours(1)),
       ),
-      alarmOn(
+      alarmAbove(
+        this,
         'Aborted',
         'A sweep run could not list the whole inventory or use its table, and decided nothing.',
-        sweepMetric('SweepAborted'),
+        janitorMetric('SweepAborted', 'Maximum', Duration.hours(1)),
       ),
-      alarmOn(
+      alarmAbove(
+        this,
         'Errors',
         'The sweep function failed.',
         this.function.metricErrors({ period: Duration.hours(1), statistic: 'Sum' }),

@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
@@ -13,8 +13,9 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { receivesToReachHorizon } from '#core/backoff.ts';
 import { MAX_BODY_BYTES, SECRET_ID_PATTERN } from '#core/schema.ts';
-import { baseUrlProblem, DEFAULTS, MAX_HORIZON_HOURS, METRICS_NAMESPACE, SERVICE_NAME } from '#functions/config.ts';
+import { baseUrlProblem, DEFAULTS, MAX_HORIZON_HOURS } from '#functions/config.ts';
 import { ConfigError } from '#functions/errors.ts';
+import { alarmAbove, janitorMetric } from '#infra/alarms.ts';
 import { FUNCTION_ENTRIES } from '#infra/bundling.ts';
 import { grantWorkerMarks } from '#infra/iam.ts';
 import { type ApiAccess, createJanitorFunction } from '#infra/janitor-function.ts';
@@ -228,49 +229,34 @@ export class SecretJanitor extends Construct {
   private addAlarms(props: SecretJanitorProps, horizon: Duration): void {
     const oldest = props.oldestMessageAlarmAge ?? horizon.plus(Duration.hours(12));
     const alarms = [
-      new Alarm(this, 'DeadLetterQueueNotEmpty', {
-        alarmDescription:
-          'Deletion requests reached the DLQ (failureReason from the worker, ERROR_CODE from EventBridge or Scheduler). Fix the cause, then redrive.',
-        metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+      alarmAbove(
+        this,
+        'DeadLetterQueueNotEmpty',
+        'Deletion requests reached the DLQ (failureReason from the worker, ERROR_CODE from EventBridge or Scheduler). Fix the cause, then redrive.',
+        this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
           period: Duration.minutes(5),
           statistic: 'Maximum',
         }),
-        threshold: 0,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
-      new Alarm(this, 'OldestMessageTooOld', {
-        alarmDescription: `A deletion request has waited more than ${oldest.toHumanString()}: the worker may be paused or failing.`,
-        metric: this.queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: 'Maximum' }),
-        threshold: oldest.toSeconds(),
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
-      new Alarm(this, 'DlqSendFailed', {
-        alarmDescription:
-          'The worker could not move a message to the DLQ; it keeps the message and retries, but look at the worker logs.',
-        metric: new Metric({
-          namespace: METRICS_NAMESPACE,
-          metricName: 'DlqSendFailed',
-          dimensionsMap: { service: SERVICE_NAME },
-          statistic: 'Sum',
-          period: Duration.minutes(15),
-        }),
-        threshold: 0,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
-      new Alarm(this, 'WorkerErrors', {
-        alarmDescription: 'The worker failed an invocation (init or unhandled error); per-record retries do not count.',
-        metric: this.worker.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
-        threshold: 0,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
+      ),
+      alarmAbove(
+        this,
+        'OldestMessageTooOld',
+        `A deletion request has waited more than ${oldest.toHumanString()}: the worker may be paused or failing.`,
+        this.queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: 'Maximum' }),
+        oldest.toSeconds(),
+      ),
+      alarmAbove(
+        this,
+        'DlqSendFailed',
+        'The worker could not move a message to the DLQ; it keeps the message and retries, but look at the worker logs.',
+        janitorMetric('DlqSendFailed', 'Sum', Duration.minutes(15)),
+      ),
+      alarmAbove(
+        this,
+        'WorkerErrors',
+        'The worker failed an invocation (init or unhandled error); per-record retries do not count.',
+        this.worker.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      ),
     ];
     for (const alarm of [...alarms, ...(this.sweep?.alarms ?? [])]) {
       if (props.alarmTopic) {
