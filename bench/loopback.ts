@@ -1,4 +1,4 @@
-import { DEFAULTS } from '#functions/config.ts';
+import { DEFAULTS } from '#shared/config.ts';
 import { type FakeAws, startFakeAws } from '#test/helpers/fake-aws.ts';
 import { type FakeElevenLabs, startFakeElevenLabs } from '#test/helpers/fake-elevenlabs.ts';
 
@@ -47,7 +47,7 @@ export async function startLoopback(latencyMs = 0): Promise<Loopback> {
       AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
       AWS_CONFIG_FILE: '/nonexistent/aws-config',
       AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
-      // What infra/secret-janitor.ts sets, with the defaults of functions/config.ts.
+      // What infra/secret-janitor.ts sets, with the defaults of functions/shared/config.ts.
       NODE_OPTIONS: '--enable-source-maps',
       POWERTOOLS_SERVICE_NAME: 'convai-secret-janitor',
       API_KEY_SECRET_ID,

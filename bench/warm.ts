@@ -1,4 +1,4 @@
-import { DEFAULTS } from '#functions/config.ts';
+import { DEFAULTS } from '#shared/config.ts';
 import { sqsRecord } from '#test/helpers/sqs-events.ts';
 import { runChild, WARM_CHILD } from './child.ts';
 import { startLoopback } from './loopback.ts';

@@ -1,7 +1,7 @@
 import type { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, type IMetric, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '#functions/config.ts';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '#shared/config.ts';
 
 /** An alarm that fires on one datapoint above the threshold (0 by default); no data is not breaching. */
 export function alarmAbove(scope: Construct, id: string, description: string, metric: IMetric, threshold = 0): Alarm {

@@ -1,8 +1,8 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ConfigError } from '#functions/errors.ts';
 import { parseJanitorContext } from '#infra/context.ts';
 import { JanitorStack } from '#infra/stack.ts';
+import { ConfigError } from '#shared/errors.ts';
 
 const app = new App();
 const nag = new AwsSolutionsChecks(app);

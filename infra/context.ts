@@ -1,6 +1,6 @@
 import * as v from 'valibot';
-import { formatIssues } from '#core/schema.ts';
-import { ConfigError } from '#functions/errors.ts';
+import { formatIssues } from '#core/message-schemas.ts';
+import { ConfigError } from '#shared/errors.ts';
 
 /** The `janitor` object in cdk.json context (or `-c janitor='{...}'`). Unknown keys are refused. */
 export const JanitorContextSchema = v.pipe(

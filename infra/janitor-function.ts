@@ -6,10 +6,10 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { SERVICE_NAME } from '#functions/config.ts';
 import { cdkBundling } from '#infra/bundling.ts';
 import { apiKeySecretId, grantReadApiKey } from '#infra/iam.ts';
 import { checkEnvironmentSize } from '#infra/limits.ts';
+import { SERVICE_NAME } from '#shared/config.ts';
 
 /** What every janitor function shares: the ElevenLabs API and its key. */
 export interface ApiAccess {

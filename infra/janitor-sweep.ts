@@ -9,12 +9,12 @@ import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/a
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DEFAULTS, type SweepMode } from '#functions/config.ts';
-import { ConfigError } from '#functions/errors.ts';
 import { alarmAbove, janitorMetric } from '#infra/alarms.ts';
 import { FUNCTION_ENTRIES } from '#infra/bundling.ts';
 import { type ApiAccess, createJanitorFunction } from '#infra/janitor-function.ts';
 import { expressionProblem, timeZoneProblem } from '#infra/janitor-triggers.ts';
+import { DEFAULTS, type SweepMode } from '#shared/config.ts';
+import { ConfigError } from '#shared/errors.ts';
 
 /** The scheduled stale-secret sweep. Every default is the safe one. */
 export interface SweepOptions {

@@ -5,9 +5,9 @@ import { ContextAttribute, Schedule, ScheduleExpression, ScheduleTargetInput } f
 import { SqsSendMessage } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DEFAULT_EVENT_SOURCE, DETAIL_TYPES, MAX_IDS_PER_REQUEST, partitionIds } from '#core/requests.ts';
-import { MAX_REASON_LENGTH } from '#core/schema.ts';
-import { ConfigError } from '#functions/errors.ts';
+import { DEFAULT_EVENT_SOURCE, DETAIL_TYPES, MAX_IDS_PER_REQUEST, MAX_REASON_LENGTH } from '#core/message-schemas.ts';
+import { partitionIds } from '#core/parse-message.ts';
+import { ConfigError } from '#shared/errors.ts';
 
 /** A fixed list of secrets deleted on a schedule, e.g. a nightly teardown of demo workspaces. */
 export interface ScheduledDeletion {

@@ -1,5 +1,5 @@
 import { Token } from 'aws-cdk-lib';
-import { ConfigError } from '#functions/errors.ts';
+import { ConfigError } from '#shared/errors.ts';
 
 /** Lambda allows 4 KB of environment variables (names and values) per function. */
 export const LAMBDA_ENV_LIMIT_BYTES = 4 * 1024;

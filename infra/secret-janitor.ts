@@ -11,16 +11,16 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { receivesToReachHorizon } from '#core/backoff.ts';
-import { MAX_BODY_BYTES, SECRET_ID_PATTERN } from '#core/schema.ts';
-import { baseUrlProblem, DEFAULTS, MAX_HORIZON_HOURS } from '#functions/config.ts';
-import { ConfigError } from '#functions/errors.ts';
+import { MAX_BODY_BYTES, SECRET_ID_PATTERN } from '#core/message-schemas.ts';
+import { MAX_RECEIVE_COUNT } from '#core/retry-policy.ts';
 import { alarmAbove, janitorMetric } from '#infra/alarms.ts';
 import { FUNCTION_ENTRIES } from '#infra/bundling.ts';
 import { grantWorkerMarks } from '#infra/iam.ts';
 import { type ApiAccess, createJanitorFunction } from '#infra/janitor-function.ts';
 import { JanitorSweep, type SweepOptions } from '#infra/janitor-sweep.ts';
 import { JanitorTriggers, type ScheduledDeletion } from '#infra/janitor-triggers.ts';
+import { baseUrlProblem, DEFAULTS, MAX_HORIZON_HOURS } from '#shared/config.ts';
+import { ConfigError } from '#shared/errors.ts';
 
 export interface SecretJanitorProps {
   /** The Secrets Manager secret holding the ElevenLabs API key. Its key, if any, gets `kms:Decrypt`. */
@@ -71,9 +71,6 @@ export interface SecretJanitorProps {
   readonly sweep?: SweepOptions;
 }
 
-/** Seconds of the longest deferral; a message past the horizon is moved on its next receive. */
-const MAX_DEFERRAL = Duration.seconds(DEFAULTS.inUseCapSeconds);
-
 function check(condition: boolean, message: string): void {
   if (!condition) throw new ConfigError(`SecretJanitor: ${message}`);
 }
@@ -89,7 +86,7 @@ export class SecretJanitor extends Construct {
   readonly worker: NodejsFunction;
   readonly sweep?: JanitorSweep;
   readonly alarms: Alarm[] = [];
-  /** Largest number of receives before SQS itself moves a message to the DLQ. */
+  /** Receives before SQS itself moves a message to the DLQ: a fixed backstop (see `MAX_RECEIVE_COUNT`). */
   readonly maxReceiveCount: number;
 
   constructor(scope: Construct, id: string, props: SecretJanitorProps) {
@@ -132,15 +129,7 @@ export class SecretJanitor extends Construct {
       `requestTimeout must be at least 100 ms and under half the function timeout, received ${requestTimeout.toMilliseconds()} ms`,
     );
 
-    this.maxReceiveCount = Math.min(
-      1000,
-      Math.ceil(
-        receivesToReachHorizon(horizon.plus(MAX_DEFERRAL).toSeconds(), {
-          baseSeconds: DEFAULTS.retryBaseSeconds,
-          capSeconds: DEFAULTS.retryCapSeconds,
-        }) * 1.1,
-      ) + 10,
-    );
+    this.maxReceiveCount = MAX_RECEIVE_COUNT;
 
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
       encryption: QueueEncryption.SQS_MANAGED,
@@ -193,7 +182,6 @@ export class SecretJanitor extends Construct {
         DRY_RUN: String(props.dryRun ?? DEFAULTS.dryRun),
         CONCURRENCY: String(concurrency),
         LOOKUP_HOLDERS: String(props.lookupHolders ?? DEFAULTS.lookupHolders),
-        MAX_RECEIVE_COUNT: String(this.maxReceiveCount),
       },
     });
     const role = this.worker.role as IRole;

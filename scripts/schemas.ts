@@ -1,7 +1,12 @@
 import { toJsonSchema } from '@valibot/to-json-schema';
 import type { GenericSchema } from 'valibot';
-import { AgentRemovedDetailSchema, DeletionRequestedDetailSchema, MultiDeletionRequestSchema } from '#core/requests.ts';
-import { DeletionRequestSchema, SECRET_ID_PATTERN } from '#core/schema.ts';
+import {
+  AgentRemovedDetailSchema,
+  DeletionRequestedDetailSchema,
+  DeletionRequestSchema,
+  MultiDeletionRequestSchema,
+  SECRET_ID_PATTERN,
+} from '#core/message-schemas.ts';
 
 /** Every contract we publish for producers, by file name under `schemas/`. */
 export const PUBLISHED: Record<string, { title: string; schema: GenericSchema }> = {

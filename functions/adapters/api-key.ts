@@ -1,10 +1,6 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ApiKeyError } from '#functions/errors.ts';
-
-export interface ApiKeyProvider {
-  /** The API key; cached per container for the TTL. `forceRefresh` bypasses the cache (after a 401). */
-  get(options?: { forceRefresh?: boolean }): Promise<string>;
-}
+import type { ApiKeyProvider } from '#core/ports.ts';
+import { ApiKeyError } from '#shared/errors.ts';
 
 export interface ApiKeyProviderOptions {
   readonly client: Pick<SecretsManagerClient, 'send'>;

@@ -1,27 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
-import { ApiRequestError } from '#functions/errors.ts';
-
-/** One raw HTTP answer. Classification happens in the core, not here. */
-export interface ApiResponse {
-  readonly status: number;
-  readonly body: string;
-  readonly requestId?: string;
-  readonly retryAfter: string | null;
-}
-
-export interface ListSecretsQuery {
-  readonly pageSize: number;
-  readonly cursor?: string;
-  readonly search?: string;
-}
-
-/** The slice of the ElevenLabs API the janitor uses. Every call is one attempt. */
-export interface ElevenLabsApi {
-  deleteSecret(secretId: string, apiKey: string, timeoutMs: number): Promise<ApiResponse>;
-  getSecret(secretId: string, apiKey: string, timeoutMs: number): Promise<ApiResponse>;
-  listSecrets(query: ListSecretsQuery, apiKey: string, timeoutMs: number): Promise<ApiResponse>;
-}
+import type { ApiResponse, ElevenLabsApi } from '#core/ports.ts';
+import { ApiRequestError } from '#shared/errors.ts';
 
 export interface ElevenLabsClientOptions {
   readonly baseUrl: string;

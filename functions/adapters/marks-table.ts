@@ -1,4 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchWriteCommand,
   DeleteCommand,
@@ -7,10 +7,8 @@ import {
   PutCommand,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { realSleep, type Sleep } from '#core/ports.ts';
-import type { Mark } from '#core/sweep-plan.ts';
-import { DEFAULTS } from '#functions/config.ts';
-import { MarksTableError } from '#functions/errors.ts';
+import type { AuditRecord, Mark, MarksStore, Sleep } from '#core/ports.ts';
+import { MarksTableError } from '#shared/errors.ts';
 
 /**
  * The table layout. Marks are spread over 16 partitions (`MARK#0` … `MARK#f`, by a hash of the secret
@@ -28,28 +26,6 @@ export function markPk(secretId: string): string {
 }
 const markKey = (secretId: string) => ({ pk: markPk(secretId), sk: secretId });
 export const auditPk = (secretId: string) => `AUDIT#${secretId}`;
-
-export type AuditDecision = 'marked' | 'unmarked' | 'enqueued' | 'would_enqueue' | 'skipped';
-
-export interface AuditRecord {
-  readonly secretId: string;
-  readonly name?: string;
-  readonly decision: AuditDecision;
-  readonly reason: string;
-  readonly runId: string;
-  readonly mode: string;
-  readonly at: number;
-}
-
-export interface MarksStore {
-  readAll(): Promise<Map<string, Mark>>;
-  /** One mark, read consistently (the worker checks a sweep request against it). */
-  get(secretId: string): Promise<Mark | undefined>;
-  /** Unmarks first, then marks, then audits; throws MarksTableError if any write still fails. */
-  apply(changes: { deletes: readonly string[]; puts: readonly Mark[]; audits: readonly AuditRecord[] }): Promise<void>;
-  /** Removes one mark (the worker, after ElevenLabs said the secret is in use) with its audit. */
-  clear(secretId: string, audit: AuditRecord): Promise<void>;
-}
 
 export interface MarksTableOptions {
   readonly client: DynamoDBClient;
@@ -141,17 +117,4 @@ export function createMarksTable(options: MarksTableOptions): MarksStore {
       await doc.send(new PutCommand({ TableName: table, Item: auditItem(audit) }));
     },
   };
-}
-
-/** The table with a default DynamoDB client, the configured audit TTL and real sleeps. */
-export function createMarksTableClient(
-  tableName: string,
-  clientConfig: ConstructorParameters<typeof DynamoDBClient>[0] = {},
-): MarksStore {
-  return createMarksTable({
-    client: new DynamoDBClient(clientConfig),
-    tableName,
-    auditTtlDays: DEFAULTS.auditTtlDays,
-    sleep: realSleep,
-  });
 }

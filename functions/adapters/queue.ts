@@ -5,30 +5,8 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { QueueError } from '#functions/errors.ts';
-
-/** Why and how a message left for the DLQ; sent as message attributes beside the original body. */
-export interface DlqAttributes {
-  readonly failureReason: string;
-  readonly lastStatus?: number;
-  readonly attempts: number;
-  readonly firstSentAt: string;
-  readonly secretId?: string;
-  readonly origin?: string;
-}
-
-export interface BatchEntry {
-  readonly id: string;
-  readonly body: string;
-}
-
-/** Queue operations the worker needs. Throws QueueError on failure. */
-export interface QueuePort {
-  changeVisibility(receiptHandle: string, seconds: number): Promise<void>;
-  sendToDlq(body: string, attributes: DlqAttributes): Promise<void>;
-  /** Sends up to 10 entries; returns the ids of the entries that failed. */
-  sendBatch(entries: readonly BatchEntry[]): Promise<string[]>;
-}
+import type { DlqAttributes, QueuePort } from '#core/ports.ts';
+import { QueueError } from '#shared/errors.ts';
 
 export interface QueueAdapterOptions {
   readonly client: Pick<SQSClient, 'send'>;

@@ -1,6 +1,6 @@
 /** Backoff and delay arithmetic. Pure: randomness and time come in as parameters. */
 
-export type Random = () => number;
+import type { Random } from '#core/ports.ts';
 
 /** SQS: a message's visibility may not be extended beyond 12 hours from its receipt. */
 export const SQS_MAX_VISIBILITY_SECONDS = 12 * 60 * 60;
@@ -45,20 +45,4 @@ export function parseRetryAfterMs(header: string | null | undefined, nowMs: numb
   const date = Date.parse(trimmed);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - nowMs);
-}
-
-/**
- * How many receives a message may take before the worker's own horizon moves it to the DLQ,
- * given the slowest-growing retry schedule. Used to size SQS `maxReceiveCount` as a backstop.
- */
-export function receivesToReachHorizon(horizonSeconds: number, backoff: VisibilityBackoff): number {
-  let elapsed = 0;
-  let receives = 0;
-  while (elapsed < horizonSeconds) {
-    receives += 1;
-    // Equal jitter: the smallest possible delay is half the ceiling.
-    const ceiling = Math.min(backoff.capSeconds, backoff.baseSeconds * 2 ** Math.min(receives - 1, 30));
-    elapsed += Math.max(1, ceiling / 2);
-  }
-  return receives + 1;
 }

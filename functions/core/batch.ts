@@ -1,9 +1,10 @@
 import pLimit from 'p-limit';
-import { METRIC_BY_OUTCOME } from '#core/ports.ts';
-import { processRecord, type QueuedRecord, type RecordReport, type WorkerDeps } from '#core/process-record.ts';
-import { retryLater } from '#core/record-actions.ts';
-import type { WorkerConfig } from '#functions/config.ts';
-import { describeError } from '#functions/errors.ts';
+import { METRIC_BY_OUTCOME } from '#core/outcomes.ts';
+import type { QueuedRecord, RecordReport, WorkerDeps } from '#core/ports.ts';
+import { processRecord } from '#core/process-record.ts';
+import { retryLater } from '#core/queue-actions.ts';
+import type { WorkerConfig } from '#shared/config.ts';
+import { describeError } from '#shared/errors.ts';
 
 export interface BatchResult {
   readonly batchItemFailures: { itemIdentifier: string }[];
@@ -65,5 +66,5 @@ export async function processBatch(
 /** Back to the queue at once (visibility 0), unless past the horizon or the receive limit. */
 function returnUnstarted(record: QueuedRecord, deps: WorkerDeps, config: WorkerConfig): Promise<RecordReport> {
   const fields = { messageId: record.messageId, attempt: record.receiveCount, note: 'deadline_margin' };
-  return retryLater(record, deps, config, 'returned_unstarted', 0, fields);
+  return retryLater(record, deps, config, 'returned_unstarted', { kind: 'unstarted' }, fields);
 }

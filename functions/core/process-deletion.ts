@@ -1,18 +1,10 @@
-import type { MarksStore } from '#adapters/marks-table.ts';
-import { visibilityDelaySeconds } from '#core/backoff.ts';
-import { type AttemptPolicy, type DeleteAttempts, deleteWithRetries } from '#core/delete-attempts.ts';
-import {
-  moveToDlq,
-  type QueuedRecord,
-  type RecordReport,
-  retryDelaySeconds,
-  retryLater,
-  type WorkerDeps,
-} from '#core/record-actions.ts';
-import type { DeletionRequest } from '#core/schema.ts';
+import { type AttemptPolicy, type DeleteAttempts, deleteWithRetries } from '#core/http-attempts.ts';
+import type { DeletionRequest } from '#core/message-schemas.ts';
+import type { QueuedRecord, RecordReport, WorkerDeps } from '#core/ports.ts';
+import { moveToDlq, retryLater } from '#core/queue-actions.ts';
 import { summarizeUsage } from '#core/used-by.ts';
-import type { WorkerConfig } from '#functions/config.ts';
-import { describeError } from '#functions/errors.ts';
+import type { WorkerConfig } from '#shared/config.ts';
+import { describeError } from '#shared/errors.ts';
 
 export function attemptPolicy(config: WorkerConfig): AttemptPolicy {
   return {
@@ -106,7 +98,7 @@ async function verifySweepRequest(
 ): Promise<string | undefined> {
   if (deps.now() - record.sentAtMs > config.sweepMessageMaxAgeMs) return 'stale_sweep_request';
   if (!deps.marks) return 'sweep_not_deployed';
-  let mark: Awaited<ReturnType<MarksStore['get']>>;
+  let mark: Awaited<ReturnType<NonNullable<WorkerDeps['marks']>['get']>>;
   try {
     mark = await deps.marks.get(request.secretId);
   } catch {
@@ -114,6 +106,10 @@ async function verifySweepRequest(
   }
   if (!mark || mark.lastSeenUnusedAt < record.sentAtMs - MARK_SLACK_MS) return 'sweep_mark_missing';
   return undefined;
+}
+
+function transientCause(retryAfterMs: number | undefined) {
+  return retryAfterMs === undefined ? { kind: 'transient' as const } : { kind: 'transient' as const, retryAfterMs };
 }
 
 /** Decides and carries out what happens to one deletion request. Never throws for a per-record failure. */
@@ -131,10 +127,17 @@ export async function processDeletion(
   if (request.origin === 'sweep') {
     const check = await verifySweepRequest(record, request, deps, config);
     if (check === 'unavailable') {
-      return retryLater(record, deps, config, 'transient_retry', config.retryBaseSeconds, {
-        ...base,
-        error: 'marks table unavailable',
-      });
+      return retryLater(
+        record,
+        deps,
+        config,
+        'transient_retry',
+        { kind: 'marks_unavailable' },
+        {
+          ...base,
+          error: 'marks table unavailable',
+        },
+      );
     }
     if (check) return { outcome: 'refused', retry: false, fields: { ...base, refusal: check } };
   }
@@ -148,7 +151,6 @@ export async function processDeletion(
   );
   const fields = { ...base, ...attemptFields(attempts) };
   const { result } = attempts;
-  const retryDelay = (retryAfterMs = 0) => retryDelaySeconds(record, config, deps.random, retryAfterMs);
 
   switch (result.kind) {
     case 'deleted':
@@ -160,25 +162,34 @@ export async function processDeletion(
       const holders = config.lookupHolders
         ? await lookupHolders(request.secretId, deps, Math.min(config.requestTimeoutMs, deadlineMs - deps.now()))
         : {};
-      const delay = visibilityDelaySeconds(
-        record.receiveCount,
-        { baseSeconds: config.inUseBaseSeconds, capSeconds: config.inUseCapSeconds },
-        deps.random,
-      );
-      return retryLater(record, deps, config, 'in_use_deferred', delay, { ...fields, ...holders });
+      return retryLater(record, deps, config, 'in_use_deferred', { kind: 'in_use' }, { ...fields, ...holders });
     }
     case 'auth':
-      return retryLater(record, deps, config, 'auth_failed', retryDelay(), {
-        ...fields,
-        ...(result.permission ? { permission: result.permission } : {}),
-      });
+      return retryLater(
+        record,
+        deps,
+        config,
+        'auth_failed',
+        { kind: 'auth' },
+        {
+          ...fields,
+          ...(result.permission ? { permission: result.permission } : {}),
+        },
+      );
     case 'transient':
-      return retryLater(record, deps, config, 'transient_retry', retryDelay(result.retryAfterMs), fields);
+      return retryLater(record, deps, config, 'transient_retry', transientCause(result.retryAfterMs), fields);
     case 'key_unavailable':
-      return retryLater(record, deps, config, 'transient_retry', retryDelay(), {
-        ...fields,
-        error: result.error.message,
-      });
+      return retryLater(
+        record,
+        deps,
+        config,
+        'transient_retry',
+        { kind: 'key_unavailable' },
+        {
+          ...fields,
+          error: result.error.message,
+        },
+      );
     case 'permanent':
       return moveToDlq(record, deps, `permanent_error: HTTP ${attempts.status ?? 'unknown'}`, fields);
   }

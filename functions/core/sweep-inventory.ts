@@ -1,5 +1,5 @@
-import type { ElevenLabsApi } from '#adapters/elevenlabs.ts';
-import { type AttemptPolicy, type RetryDeps, readWithRetries } from '#core/delete-attempts.ts';
+import { type AttemptPolicy, type RetryDeps, readWithRetries } from '#core/http-attempts.ts';
+import type { ElevenLabsApi } from '#core/ports.ts';
 import { summarizeUsage, type Usage } from '#core/used-by.ts';
 
 /** One secret as the sweep sees it. Names are not unique; ids are. */

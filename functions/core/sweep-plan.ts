@@ -1,15 +1,6 @@
+import type { Mark } from '#core/ports.ts';
 import type { InventoryItem } from '#core/sweep-inventory.ts';
-import type { SweepConfig } from '#functions/config.ts';
-
-/** A secret the sweep has seen unused, and since when. Stored in the marks table. */
-export interface Mark {
-  readonly secretId: string;
-  readonly name: string;
-  /** Epoch ms of the first run that saw it unused (after the last use, gap or unmark). */
-  readonly firstSeenUnusedAt: number;
-  /** Epoch ms of the latest run that saw it unused. */
-  readonly lastSeenUnusedAt: number;
-}
+import type { SweepConfig } from '#shared/config.ts';
 
 export type UnmarkReason = 'in_use' | 'gone' | 'not_owned' | 'protected';
 export type SkipReason = 'protected_id' | 'protected_name' | 'in_use' | 'unreadable' | 'grace_period' | 'cap_exceeded';

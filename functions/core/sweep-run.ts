@@ -1,13 +1,11 @@
-import type { AuditRecord, MarksStore } from '#adapters/marks-table.ts';
-import type { QueuePort } from '#adapters/queue.ts';
-import type { AttemptPolicy } from '#core/delete-attempts.ts';
-import { enqueueAll } from '#core/fan-out.ts';
-import type { LogPort, SweepMetricsPort } from '#core/ports.ts';
-import type { DeletionRequest } from '#core/schema.ts';
+import { enqueueAll } from '#core/enqueue.ts';
+import type { AttemptPolicy } from '#core/http-attempts.ts';
+import type { DeletionRequest } from '#core/message-schemas.ts';
+import type { AuditRecord, LogPort, Mark, MarksStore, QueuePort, SweepMetricsPort } from '#core/ports.ts';
 import { type InventoryDeps, listInventory } from '#core/sweep-inventory.ts';
-import { type Mark, planSweep, type SweepPlan } from '#core/sweep-plan.ts';
-import { DEFAULTS, type SweepConfig } from '#functions/config.ts';
-import { describeError } from '#functions/errors.ts';
+import { planSweep, type SweepPlan } from '#core/sweep-plan.ts';
+import { DEFAULTS, type SweepConfig } from '#shared/config.ts';
+import { describeError } from '#shared/errors.ts';
 
 export interface SweepDeps extends InventoryDeps {
   readonly marks: MarksStore;

@@ -3,9 +3,9 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { runSweep } from '#core/sweep-run.ts';
-import { loadSweepConfig } from '#functions/config.ts';
-import { logger, metrics } from '#functions/runtime.ts';
-import { createSweepDeps } from '#functions/sweep-runtime.ts';
+import { loadSweepConfig } from '#shared/config.ts';
+import { logger, metrics } from '#shared/powertools.ts';
+import { createSweepDeps } from '#shared/sweep-deps.ts';
 
 // Read once at cold start: a missing prefix list or a bad grace period fails the init by name.
 const config = loadSweepConfig();

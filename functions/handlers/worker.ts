@@ -3,9 +3,10 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { processBatch } from '#core/batch.ts';
-import type { QueuedRecord } from '#core/process-record.ts';
-import { loadWorkerConfig } from '#functions/config.ts';
-import { createWorkerDeps, logger, metrics } from '#functions/runtime.ts';
+import type { QueuedRecord } from '#core/ports.ts';
+import { loadWorkerConfig } from '#shared/config.ts';
+import { logger, metrics } from '#shared/powertools.ts';
+import { createWorkerDeps } from '#shared/worker-deps.ts';
 
 // Read once at cold start: a bad variable fails the init with a message naming it.
 const config = loadWorkerConfig();

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AWS_CLIENT_CONFIG } from '#functions/runtime.ts';
+import { AWS_CLIENT_CONFIG } from '#shared/aws-clients.ts';
 
 /** A loopback server that accepts requests and never answers. */
 let server: Server;

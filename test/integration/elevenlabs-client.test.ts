@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createApiKeyProvider } from '#adapters/api-key.ts';
 import { createElevenLabsClient } from '#adapters/elevenlabs.ts';
 import { classifyDelete } from '#core/classify.ts';
-import { type AttemptPolicy, deleteWithRetries } from '#core/delete-attempts.ts';
+import { type AttemptPolicy, deleteWithRetries } from '#core/http-attempts.ts';
 import { type FakeElevenLabs, startFakeElevenLabs } from '#test/helpers/fake-elevenlabs.ts';
 
 const KEY = 'sk_test_0123456789abcdef';

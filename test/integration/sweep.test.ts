@@ -1,17 +1,17 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ApiKeyProvider } from '#adapters/api-key.ts';
 import { createElevenLabsClient } from '#adapters/elevenlabs.ts';
 import { createMarksTable } from '#adapters/marks-table.ts';
 import { createQueueAdapter } from '#adapters/queue.ts';
-import type { SweepMetricName } from '#core/ports.ts';
+import type { SweepMetricName } from '#core/outcomes.ts';
+import type { ApiKeyProvider } from '#core/ports.ts';
 import { processRecord } from '#core/process-record.ts';
 import { runSweep, type SweepDeps, type SweepSummary } from '#core/sweep-run.ts';
-import { loadSweepConfig } from '#functions/config.ts';
+import { loadSweepConfig } from '#shared/config.ts';
 import { type MarksDynamo, startMarksDynamo } from '#test/helpers/dynalite.ts';
 import { type FakeAws, REGION, startFakeAws } from '#test/helpers/fake-aws.ts';
 import { type FakeElevenLabs, startFakeElevenLabs } from '#test/helpers/fake-elevenlabs.ts';
-import { fakeLogger, fakeMetrics, T0, workerConfig } from '#test/unit/support/fakes.ts';
+import { fakeLogger, fakeMetrics, T0, workerConfig } from '#test/helpers/fakes.ts';
 
 /**
  * The sweep end to end on loopback: the real runSweep with the real ElevenLabs client against the

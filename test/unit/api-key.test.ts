@@ -6,7 +6,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApiKeyProvider, extractApiKey } from '#adapters/api-key.ts';
-import { ApiKeyError } from '#functions/errors.ts';
+import { ApiKeyError } from '#shared/errors.ts';
 
 const SECRET_ID = 'janitor/elevenlabs-api-key';
 const KEY = 'sk_live_0a1b2c3d4e5f60718293a4b5c6d7e8f9';

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import {
   fullJitterMs,
   parseRetryAfterMs,
-  receivesToReachHorizon,
   SQS_MAX_VISIBILITY_SECONDS,
   type VisibilityBackoff,
   visibilityDelaySeconds,
@@ -94,32 +93,5 @@ describe('parseRetryAfterMs', () => {
 
   it.each([null, undefined, '', '   '])('returns undefined when the header is %j', (header) => {
     expect(parseRetryAfterMs(header, NOW)).toBeUndefined();
-  });
-});
-
-describe('receivesToReachHorizon', () => {
-  const retry: VisibilityBackoff = { baseSeconds: 30, capSeconds: 900 };
-  const HORIZON_72H = 72 * 3600;
-
-  it('returns more receives than 72 h at the 15 min cap when the horizon is 72 h', () => {
-    const receives = receivesToReachHorizon(HORIZON_72H, retry);
-    // Every receive waits at least half the cap (450 s) once capped: about 576 receives, not 72 * 4.
-    expect(receives).toBeGreaterThan(72 * 4);
-    expect(receives).toBeGreaterThan(HORIZON_72H / 450);
-    expect(receives).toBeLessThan(HORIZON_72H / 450 + 20);
-  });
-
-  it('leaves enough receives for the shortest possible schedule to reach the horizon', () => {
-    const receives = receivesToReachHorizon(HORIZON_72H, retry);
-    let elapsed = 0;
-    for (let count = 1; count < receives; count += 1) elapsed += visibilityDelaySeconds(count, retry, () => 0);
-    expect(elapsed).toBeGreaterThanOrEqual(HORIZON_72H);
-  });
-
-  it('never decreases when the horizon grows', () => {
-    const counts = [1, 6, 24, 48, 72, 168, 312].map((hours) => receivesToReachHorizon(hours * 3600, retry));
-    const sorted = [...counts].sort((a, b) => a - b);
-    expect(counts).toEqual(sorted);
-    expect(new Set(counts).size).toBe(counts.length);
   });
 });

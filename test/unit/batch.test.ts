@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { processBatch } from '#core/batch.ts';
-import type { QueuedRecord } from '#core/process-record.ts';
-import { ApiKeyError, ApiRequestError, QueueError } from '#functions/errors.ts';
-import { sqsRecord } from '#test/helpers/sqs-events.ts';
+import type { QueuedRecord } from '#core/ports.ts';
+import { ApiKeyError, ApiRequestError, QueueError } from '#shared/errors.ts';
 import {
   type Answer,
   API_KEY,
@@ -14,7 +13,8 @@ import {
   T0,
   toQueued,
   workerConfig,
-} from '#test/unit/support/fakes.ts';
+} from '#test/helpers/fakes.ts';
+import { sqsRecord } from '#test/helpers/sqs-events.ts';
 
 const IN_USE_422 = response(422, { detail: { status: 'secret_in_use', message: 'Secret is used by 1 agent' } });
 

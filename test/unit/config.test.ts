@@ -1,13 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
-import {
-  baseUrlProblem,
-  DEFAULTS,
-  loadWorkerConfig,
-  MAX_HORIZON_HOURS,
-  REGIONAL_BASE_URLS,
-} from '#functions/config.ts';
-import { ConfigError } from '#functions/errors.ts';
-import { MINIMAL_ENV } from '#test/unit/support/fakes.ts';
+import { baseUrlProblem, DEFAULTS, loadWorkerConfig, MAX_HORIZON_HOURS, REGIONAL_BASE_URLS } from '#shared/config.ts';
+import { ConfigError } from '#shared/errors.ts';
+import { MINIMAL_ENV } from '#test/helpers/fakes.ts';
 
 function configError(env: Record<string, string | undefined>): ConfigError {
   try {
@@ -40,7 +34,6 @@ describe('loadWorkerConfig', () => {
       inUseCapSeconds: DEFAULTS.inUseCapSeconds,
       retryBaseSeconds: DEFAULTS.retryBaseSeconds,
       retryCapSeconds: DEFAULTS.retryCapSeconds,
-      maxReceiveCount: 1000,
       sweepMessageMaxAgeMs: DEFAULTS.sweepMessageMaxAgeMinutes * 60_000,
     });
   });

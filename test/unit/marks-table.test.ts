@@ -8,11 +8,11 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { type AuditRecord, auditPk, createMarksTable, MARK_SHARDS, markPk } from '#adapters/marks-table.ts';
-import type { Mark } from '#core/sweep-plan.ts';
-import { DEFAULTS } from '#functions/config.ts';
-import { MarksTableError } from '#functions/errors.ts';
-import { T0 } from '#test/unit/support/fakes.ts';
+import { auditPk, createMarksTable, MARK_SHARDS, markPk } from '#adapters/marks-table.ts';
+import type { AuditRecord, Mark } from '#core/ports.ts';
+import { DEFAULTS } from '#shared/config.ts';
+import { MarksTableError } from '#shared/errors.ts';
+import { T0 } from '#test/helpers/fakes.ts';
 
 const TABLE = 'janitor-sweep-marks';
 const NINETY_DAYS_S = 90 * 86_400;

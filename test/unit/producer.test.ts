@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { parseMessage, partitionIds } from '#core/requests.ts';
+import { parseMessage, partitionIds } from '#core/parse-message.ts';
 import {
   type AgentRemoved,
   DEFAULT_EVENT_SOURCE,
@@ -16,7 +16,7 @@ import {
   QueueError,
   RequestValidationError,
   requestSecretDeletion,
-} from '#functions/producer.ts';
+} from '#producer/index.ts';
 import { envelopeBody, envelopeFromPutEventsEntry } from '#test/helpers/eventbridge-events.ts';
 
 const QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/janitor-queue';

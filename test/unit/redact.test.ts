@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redact, registerSecret } from '#functions/redact.ts';
+import { redact, registerSecret } from '#shared/redact.ts';
 
 describe('redact', () => {
   it('replaces a registered secret in strings at any depth of a log object', () => {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { ApiResponse, ElevenLabsApi, ListSecretsQuery } from '#adapters/elevenlabs.ts';
-import type { AttemptPolicy } from '#core/delete-attempts.ts';
+import type { AttemptPolicy } from '#core/http-attempts.ts';
+import type { ApiResponse, ElevenLabsApi, ListSecretsQuery } from '#core/ports.ts';
 import { type InventoryDeps, listInventory } from '#core/sweep-inventory.ts';
-import { ApiKeyError, ApiRequestError } from '#functions/errors.ts';
+import { ApiKeyError, ApiRequestError } from '#shared/errors.ts';
+import { fakeApiKey, fakeClock, response } from '#test/helpers/fakes.ts';
 import { EMPTY_USED_BY } from '#test/helpers/used-by.ts';
-import { fakeApiKey, fakeClock, response } from '#test/unit/support/fakes.ts';
 
 /** The retry policy runSweep uses for list pages. */
 const POLICY: AttemptPolicy = {

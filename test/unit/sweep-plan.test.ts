@@ -1,16 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import type { Mark } from '#core/ports.ts';
 import type { InventoryItem } from '#core/sweep-inventory.ts';
-import {
-  deletionLimit,
-  globToRegExp,
-  type Mark,
-  type PlanPolicy,
-  planSweep,
-  type SweepPlan,
-} from '#core/sweep-plan.ts';
+import { deletionLimit, globToRegExp, type PlanPolicy, planSweep, type SweepPlan } from '#core/sweep-plan.ts';
 import { summarizeUsage } from '#core/used-by.ts';
+import { T0 } from '#test/helpers/fakes.ts';
 import { EMPTY_USED_BY } from '#test/helpers/used-by.ts';
-import { T0 } from '#test/unit/support/fakes.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

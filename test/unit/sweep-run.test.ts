@@ -1,15 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import type { ApiResponse, ElevenLabsApi, ListSecretsQuery } from '#adapters/elevenlabs.ts';
-import type { AuditRecord, MarksStore } from '#adapters/marks-table.ts';
-import type { BatchEntry } from '#adapters/queue.ts';
-import type { SweepMetricName, SweepMetricsPort } from '#core/ports.ts';
-import { parseMessage } from '#core/requests.ts';
-import type { Mark, SweepPlan } from '#core/sweep-plan.ts';
+import type { SweepMetricName } from '#core/outcomes.ts';
+import { parseMessage } from '#core/parse-message.ts';
+import type {
+  ApiResponse,
+  AuditRecord,
+  BatchEntry,
+  ElevenLabsApi,
+  ListSecretsQuery,
+  Mark,
+  MarksStore,
+  SweepMetricsPort,
+} from '#core/ports.ts';
+import type { SweepPlan } from '#core/sweep-plan.ts';
 import { runSweep, type SweepDeps } from '#core/sweep-run.ts';
-import { loadSweepConfig } from '#functions/config.ts';
-import { MarksTableError, QueueError } from '#functions/errors.ts';
+import { loadSweepConfig } from '#shared/config.ts';
+import { MarksTableError, QueueError } from '#shared/errors.ts';
+import { API_KEY, fakeApiKey, fakeClock, fakeLogger, response, T0 } from '#test/helpers/fakes.ts';
 import { EMPTY_USED_BY } from '#test/helpers/used-by.ts';
-import { API_KEY, fakeApiKey, fakeClock, fakeLogger, response, T0 } from '#test/unit/support/fakes.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

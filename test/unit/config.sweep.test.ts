@@ -1,11 +1,12 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Mark } from '#core/ports.ts';
 import type { InventoryItem } from '#core/sweep-inventory.ts';
-import { deletionLimit, type Mark, planSweep } from '#core/sweep-plan.ts';
+import { deletionLimit, planSweep } from '#core/sweep-plan.ts';
 import { summarizeUsage } from '#core/used-by.ts';
-import { DEFAULTS, loadSweepConfig, type SweepConfig } from '#functions/config.ts';
-import { ConfigError } from '#functions/errors.ts';
+import { DEFAULTS, loadSweepConfig, type SweepConfig } from '#shared/config.ts';
+import { ConfigError } from '#shared/errors.ts';
+import { T0 } from '#test/helpers/fakes.ts';
 import { EMPTY_USED_BY } from '#test/helpers/used-by.ts';
-import { T0 } from '#test/unit/support/fakes.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

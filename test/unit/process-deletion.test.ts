@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { SQS_MAX_VISIBILITY_SECONDS } from '#core/backoff.ts';
-import { attemptPolicy, processRecord, type QueuedRecord } from '#core/process-record.ts';
-import { ApiKeyError, QueueError } from '#functions/errors.ts';
-import { sqsRecord } from '#test/helpers/sqs-events.ts';
+import type { QueuedRecord } from '#core/ports.ts';
+import { attemptPolicy } from '#core/process-deletion.ts';
+import { processRecord } from '#core/process-record.ts';
+import { ApiKeyError, QueueError } from '#shared/errors.ts';
 import {
   type Answer,
   fakeApiKey,
@@ -12,7 +13,8 @@ import {
   T0,
   toQueued,
   workerConfig,
-} from '#test/unit/support/fakes.ts';
+} from '#test/helpers/fakes.ts';
+import { sqsRecord } from '#test/helpers/sqs-events.ts';
 
 const HOUR = 3_600_000;
 const IN_USE_422 = response(422, { detail: { status: 'secret_in_use', message: 'Secret is used by 1 agent' } });

@@ -1,9 +1,7 @@
-import type { ApiKeyProvider } from '#adapters/api-key.ts';
-import type { ApiResponse, ElevenLabsApi } from '#adapters/elevenlabs.ts';
-import { fullJitterMs, type Random } from '#core/backoff.ts';
+import { fullJitterMs } from '#core/backoff.ts';
 import { type Classification, classifyDelete, classifyRead, type ReadClassification } from '#core/classify.ts';
-import type { Sleep } from '#core/ports.ts';
-import { ApiKeyError, ApiRequestError } from '#functions/errors.ts';
+import type { ApiKeyProvider, ApiResponse, ElevenLabsApi, Random, Sleep } from '#core/ports.ts';
+import { ApiKeyError, ApiRequestError } from '#shared/errors.ts';
 
 export interface AttemptPolicy {
   /** Quick retries of transient answers inside one invocation. */

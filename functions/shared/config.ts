@@ -1,5 +1,5 @@
-import { SECRET_ID_PATTERN } from '#core/schema.ts';
-import { ConfigError } from '#functions/errors.ts';
+import { SECRET_ID_PATTERN } from '#core/message-schemas.ts';
+import { ConfigError } from '#shared/errors.ts';
 
 /** The Powertools service name (log field and metric dimension) and the EMF namespace. */
 export const SERVICE_NAME = 'convai-secret-janitor';
@@ -72,8 +72,6 @@ export interface WorkerConfig {
   readonly marksTableName?: string;
   /** A sweep-origin message older than this is refused: the next sweep run decides again. */
   readonly sweepMessageMaxAgeMs: number;
-  /** The queue's `maxReceiveCount`; the worker moves a message itself one receive before it. */
-  readonly maxReceiveCount: number;
 }
 
 export interface SweepConfig {
@@ -205,7 +203,6 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     retryBaseSeconds: DEFAULTS.retryBaseSeconds,
     retryCapSeconds: DEFAULTS.retryCapSeconds,
     ...(env.MARKS_TABLE_NAME?.trim() ? { marksTableName: env.MARKS_TABLE_NAME.trim() } : {}),
-    maxReceiveCount: read.int('MAX_RECEIVE_COUNT', 1000, 3, 1000),
     sweepMessageMaxAgeMs:
       read.int('SWEEP_MESSAGE_MAX_AGE_MINUTES', DEFAULTS.sweepMessageMaxAgeMinutes, 5, 24 * 60) * 60_000,
   };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_IDS_PER_REQUEST, parseMessage, partitionIds } from '#core/requests.ts';
-import { RequestValidationError } from '#functions/errors.ts';
+import { MAX_BODY_BYTES, MAX_IDS_PER_REQUEST } from '#core/message-schemas.ts';
+import { parseMessage, partitionIds } from '#core/parse-message.ts';
 import {
   agentRemovedEvent,
   deletionRequestedEvent,
@@ -11,15 +11,11 @@ import {
 const EVENT_ID = '6a7e8feb-b491-4cf7-a9f1-bf3703467718';
 const ids = (count: number) => Array.from({ length: count }, (_, index) => `sec_${index}`);
 
-/** The RequestValidationError parseMessage throws for a body, so its message can be asserted. */
-function rejection(body: string): RequestValidationError {
-  try {
-    parseMessage(body);
-  } catch (error) {
-    if (error instanceof RequestValidationError) return error;
-    throw new Error(`expected a RequestValidationError, received ${String(error)}`);
-  }
-  throw new Error('expected parseMessage to throw, it returned');
+/** The refusal parseMessage returns for a body, so its reason can be asserted as `.message`. */
+function rejection(body: string): { message: string } {
+  const parsed = parseMessage(body);
+  if (parsed.kind !== 'invalid') throw new Error(`expected a refusal, parseMessage returned ${parsed.kind}`);
+  return { message: parsed.reason };
 }
 
 describe('parseMessage', () => {
@@ -61,7 +57,7 @@ describe('parseMessage', () => {
       expect(parsed.kind === 'multi' && parsed.secretIds).toEqual(['sec_a', 'bad id', '../x']);
     });
 
-    it('throws naming the received type when the detail-type is unknown', () => {
+    it('refuses naming the received type when the detail-type is unknown', () => {
       const event = eventBridgeEvent('Agent Deleted', { agentId: 'agent_7', secretIds: ['sec_a'] });
       const error = rejection(envelopeBody(event));
       expect(error.message).toContain('received "Agent Deleted"');
@@ -69,24 +65,24 @@ describe('parseMessage', () => {
       expect(error.message).toContain('"Secret Deletion Requested"');
     });
 
-    it('throws naming the field when the detail has an unknown field', () => {
+    it('refuses naming the field when the detail has an unknown field', () => {
       const event = agentRemovedEvent({ agentId: 'agent_7', secretIds: ['sec_a'], force: true });
       expect(rejection(envelopeBody(event)).message).toMatch(/unknown field "force" in "Agent Removed" detail/);
     });
 
-    it('throws saying agentId is required when the "Agent Removed" detail has none', () => {
+    it('refuses saying agentId is required when the "Agent Removed" detail has none', () => {
       const event = agentRemovedEvent({ secretIds: ['sec_a'] });
       expect(rejection(envelopeBody(event)).message).toContain(
         'agentId is required in "Agent Removed" detail, received nothing',
       );
     });
 
-    it('throws saying at least 1 id is needed when secretIds is empty', () => {
+    it('refuses saying at least 1 id is needed when secretIds is empty', () => {
       const event = agentRemovedEvent({ agentId: 'agent_7', secretIds: [] });
       expect(rejection(envelopeBody(event)).message).toContain('secretIds must contain at least 1 id, received none');
     });
 
-    it('throws saying at most 1000 and the count received when secretIds has 1001 ids', () => {
+    it('refuses saying at most 1000 and the count received when secretIds has 1001 ids', () => {
       const event = agentRemovedEvent({ agentId: 'agent_7', secretIds: ids(MAX_IDS_PER_REQUEST + 1) });
       expect(rejection(envelopeBody(event)).message).toContain(
         'secretIds must contain at most 1000 ids, received 1001',
@@ -99,29 +95,29 @@ describe('parseMessage', () => {
       expect(parsed.kind === 'multi' && parsed.secretIds).toHaveLength(1000);
     });
 
-    it('throws saying only strings are allowed when secretIds contains a number', () => {
+    it('refuses saying only strings are allowed when secretIds contains a number', () => {
       const event = agentRemovedEvent({ agentId: 'agent_7', secretIds: ['sec_a', 42] });
       expect(rejection(envelopeBody(event)).message).toContain('secretIds must contain only strings');
     });
 
-    it('throws naming the limit when the detail reason is longer than 512 characters', () => {
+    it('refuses naming the limit when the detail reason is longer than 512 characters', () => {
       const event = deletionRequestedEvent({ secretIds: ['sec_a'], reason: 'x'.repeat(513) });
       expect(rejection(envelopeBody(event)).message).toContain('reason must be at most 512 characters, received 513');
     });
 
-    it('throws saying the detail must be an object when the detail is a string', () => {
+    it('refuses saying the detail must be an object when the detail is a string', () => {
       const event = agentRemovedEvent('sec_a');
       expect(rejection(envelopeBody(event)).message).toContain(
         '"Agent Removed" detail must be a JSON object, received "sec_a"',
       );
     });
 
-    it('throws saying the id must be a string when the envelope id is a number', () => {
+    it('refuses saying the id must be a string when the envelope id is a number', () => {
       const event = { ...agentRemovedEvent({ agentId: 'agent_7', secretIds: ['sec_a'] }), id: 42 };
       expect(rejection(JSON.stringify(event)).message).toContain('EventBridge event id must be a string');
     });
 
-    it('throws naming the id key when the envelope has no id', () => {
+    it('refuses naming the id key when the envelope has no id', () => {
       const { id: _id, ...withoutId } = agentRemovedEvent({ agentId: 'agent_7', secretIds: ['sec_a'] });
       expect(rejection(JSON.stringify(withoutId)).message).toBe(
         'id is required in the EventBridge event, received nothing',
@@ -149,17 +145,17 @@ describe('parseMessage', () => {
       expect(parsed.kind === 'multi' && parsed.provenance).toEqual({ origin: 'request', agentId: 'agent_7' });
     });
 
-    it('throws listing the allowed origins when origin is unknown', () => {
+    it('refuses listing the allowed origins when origin is unknown', () => {
       const error = rejection(JSON.stringify({ secretIds: ['sec_a'], origin: 'cron' }));
       expect(error.message).toContain('origin must be one of request, event, schedule, sweep, received "cron"');
     });
 
-    it('throws naming the field when the body has an unknown field', () => {
+    it('refuses naming the field when the body has an unknown field', () => {
       const error = rejection(JSON.stringify({ secretIds: ['sec_a'], secretId: 'sec_b' }));
       expect(error.message).toContain('unknown field "secretId" in the multi-id request');
     });
 
-    it('throws saying at most 1000 and the count received when the body has 1001 ids', () => {
+    it('refuses saying at most 1000 and the count received when the body has 1001 ids', () => {
       const error = rejection(JSON.stringify({ secretIds: ids(1001) }));
       expect(error.message).toContain('at most 1000 ids, received 1001');
     });
@@ -174,30 +170,30 @@ describe('parseMessage', () => {
       });
     });
 
-    it('throws naming the pattern when the single secretId is invalid', () => {
+    it('refuses naming the pattern when the single secretId is invalid', () => {
       const error = rejection(JSON.stringify({ secretId: 'bad id' }));
       expect(error.message).toContain('secretId must be 1-128 characters');
     });
   });
 
   describe('a body that is not an object', () => {
-    it('throws saying it received an array when the body is a JSON array', () => {
+    it('refuses saying it received an array when the body is a JSON array', () => {
       expect(rejection('["sec_a","sec_b"]').message).toBe('body must be a JSON object, received an array');
     });
 
-    it('throws saying it received a string when the body is a JSON string', () => {
+    it('refuses saying it received a string when the body is a JSON string', () => {
       expect(rejection('"sec_a"').message).toBe('body must be a JSON object, received a string');
     });
 
-    it('throws saying it received a number when the body is a JSON number', () => {
+    it('refuses saying it received a number when the body is a JSON number', () => {
       expect(rejection('42').message).toBe('body must be a JSON object, received a number');
     });
 
-    it('throws saying it received null when the body is JSON null', () => {
+    it('refuses saying it received null when the body is JSON null', () => {
       expect(rejection('null').message).toBe('body must be a JSON object, received null');
     });
 
-    it('throws saying it must be JSON when the body is not JSON', () => {
+    it('refuses saying it must be JSON when the body is not JSON', () => {
       expect(rejection('sec_a').message).toContain('body must be JSON');
     });
   });
@@ -245,5 +241,31 @@ describe('partitionIds', () => {
     expect(entry?.secretId.startsWith('"evil\\nline')).toBe(true);
     expect(entry?.secretId.length).toBeLessThanOrEqual(60);
     expect(entry?.problem).not.toContain('\n');
+  });
+});
+
+describe('parseMessage with bodies that are not JSON or too large', () => {
+  it('refuses a body that is not JSON and quotes it', () => {
+    expect(parseMessage('secretId=abc')).toEqual({
+      kind: 'invalid',
+      reason: 'body must be JSON, received "secretId=abc"',
+    });
+  });
+
+  it('refuses a body over MAX_BODY_BYTES and names both sizes', () => {
+    const body = JSON.stringify({ secretId: 'abc', reason: 'x'.repeat(MAX_BODY_BYTES) });
+    const bytes = Buffer.byteLength(body, 'utf8');
+    expect(rejection(body).message).toBe(`body must be at most ${MAX_BODY_BYTES} bytes, received ${bytes} bytes`);
+  });
+
+  it('counts UTF-8 bytes rather than characters when checking the size', () => {
+    // 100k three-byte characters: under the limit in characters, over it in bytes.
+    const body = JSON.stringify({ secretId: 'abc', reason: '€'.repeat(100_000) });
+    expect(body.length).toBeLessThan(MAX_BODY_BYTES);
+    expect(rejection(body).message).toMatch(/^body must be at most/);
+  });
+
+  it('returns the parsed value when the body is JSON within the limit', () => {
+    expect(parseMessage('{"secretId":"abc"}')).toEqual({ kind: 'single', request: { secretId: 'abc' } });
   });
 });

@@ -1,22 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { processBatch } from '#core/batch.ts';
 import { processRecord } from '#core/process-record.ts';
-import { retryLater } from '#core/record-actions.ts';
+import { retryLater } from '#core/queue-actions.ts';
+import { MAX_RECEIVE_COUNT } from '#core/retry-policy.ts';
+import { fakeWorker, response, T0, toQueued, workerConfig } from '#test/helpers/fakes.ts';
 import { sqsRecord } from '#test/helpers/sqs-events.ts';
-import { fakeWorker, response, T0, toQueued, workerConfig } from '#test/unit/support/fakes.ts';
 
 const HOUR = 3_600_000;
 
 describe('retryLater', () => {
-  it('defers with the given delay when under the horizon and the receive limit', async () => {
+  it('defers by the Retry-After when it is longer than the backoff and under the horizon', async () => {
     const worker = fakeWorker({ deletes: [] });
-    const record = toQueued(sqsRecord({ secretId: 'sec_a' }, { receiveCount: 5, sentAtMs: T0 - HOUR }));
+    const record = toQueued(sqsRecord({ secretId: 'sec_a' }, { receiveCount: 1, sentAtMs: T0 - HOUR }));
     const report = await retryLater(
       record,
       worker.deps,
-      workerConfig({ MAX_RECEIVE_COUNT: '100' }),
+      workerConfig(),
       'transient_retry',
-      90,
+      { kind: 'transient', retryAfterMs: 90_000 },
       {},
     );
     expect(report).toMatchObject({ outcome: 'transient_retry', retry: true, fields: { delaySeconds: 90 } });
@@ -25,21 +26,22 @@ describe('retryLater', () => {
 
   it('moves the message to the DLQ with receive_limit one receive before maxReceiveCount', async () => {
     const worker = fakeWorker({ deletes: [] });
-    const record = toQueued(sqsRecord({ secretId: 'sec_a' }, { receiveCount: 99, sentAtMs: T0 - HOUR }));
+    const receiveCount = MAX_RECEIVE_COUNT - 1;
+    const record = toQueued(sqsRecord({ secretId: 'sec_a' }, { receiveCount, sentAtMs: T0 - HOUR }));
     const report = await retryLater(
       record,
       worker.deps,
-      workerConfig({ MAX_RECEIVE_COUNT: '100' }),
+      workerConfig(),
       'transient_retry',
-      90,
+      { kind: 'transient' },
       {
         secretId: 'sec_a',
       },
     );
     expect(report).toMatchObject({ outcome: 'moved_to_dlq', retry: false });
     expect(worker.queue.dlq[0]?.attributes).toMatchObject({
-      failureReason: 'receive_limit: still transient_retry after 99 receives',
-      attempts: 99,
+      failureReason: `receive_limit: still transient_retry after ${receiveCount} receives`,
+      attempts: receiveCount,
       secretId: 'sec_a',
     });
     expect(worker.queue.visibility).toEqual([]);
@@ -47,15 +49,9 @@ describe('retryLater', () => {
 
   it('keeps deferring at two receives below maxReceiveCount', async () => {
     const worker = fakeWorker({ deletes: [] });
-    const record = toQueued(sqsRecord({ secretId: 'sec_a' }, { receiveCount: 98, sentAtMs: T0 - HOUR }));
-    const report = await retryLater(
-      record,
-      worker.deps,
-      workerConfig({ MAX_RECEIVE_COUNT: '100' }),
-      'in_use_deferred',
-      60,
-      {},
-    );
+    const receiveCount = MAX_RECEIVE_COUNT - 2;
+    const record = toQueued(sqsRecord({ secretId: 'sec_a' }, { receiveCount, sentAtMs: T0 - HOUR }));
+    const report = await retryLater(record, worker.deps, workerConfig(), 'in_use_deferred', { kind: 'in_use' }, {});
     expect(report.outcome).toBe('in_use_deferred');
   });
 });

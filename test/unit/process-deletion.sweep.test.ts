@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { AuditRecord, MarksStore } from '#adapters/marks-table.ts';
 import { processBatch } from '#core/batch.ts';
-import { processRecord, type QueuedRecord } from '#core/process-record.ts';
-import type { Mark } from '#core/sweep-plan.ts';
-import { MarksTableError } from '#functions/errors.ts';
+import type { AuditRecord, Mark, MarksStore, QueuedRecord } from '#core/ports.ts';
+import { processRecord } from '#core/process-record.ts';
+import { MarksTableError } from '#shared/errors.ts';
+import { type Answer, fakeWorker, response, T0, toQueued, workerConfig } from '#test/helpers/fakes.ts';
 import { sqsRecord } from '#test/helpers/sqs-events.ts';
-import { type Answer, fakeWorker, response, T0, toQueued, workerConfig } from '#test/unit/support/fakes.ts';
 
 const RUN_ID = '6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b';
 const IN_USE_422 = response(422, { detail: { status: 'secret_in_use', message: 'Secret is used by 1 agent' } });

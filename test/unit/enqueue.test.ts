@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { BatchEntry, QueuePort } from '#adapters/queue.ts';
-import { childBodies, type EnqueueOptions, enqueueAll, SQS_BATCH_LIMIT } from '#core/fan-out.ts';
-import { parseMessage } from '#core/requests.ts';
-import { QueueError } from '#functions/errors.ts';
+import { childBodies, type EnqueueOptions, enqueueAll, SQS_BATCH_LIMIT } from '#core/enqueue.ts';
+import { parseMessage } from '#core/parse-message.ts';
+import type { BatchEntry, QueuePort } from '#core/ports.ts';
+import { QueueError } from '#shared/errors.ts';
 
 const bodies = (count: number) => Array.from({ length: count }, (_, index) => `{"secretId":"sec_${index}"}`);
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { type AttemptDeps, type AttemptPolicy, deleteWithRetries } from '#core/delete-attempts.ts';
-import { ApiKeyError, ApiRequestError } from '#functions/errors.ts';
-import { type Answer, API_KEY, fakeApi, fakeApiKey, fakeClock, response } from '#test/unit/support/fakes.ts';
+import { type AttemptDeps, type AttemptPolicy, deleteWithRetries } from '#core/http-attempts.ts';
+import { ApiKeyError, ApiRequestError } from '#shared/errors.ts';
+import { type Answer, API_KEY, fakeApi, fakeApiKey, fakeClock, response } from '#test/helpers/fakes.ts';
 
 const POLICY: AttemptPolicy = {
   maxQuickRetries: 2,

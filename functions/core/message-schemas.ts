@@ -1,5 +1,9 @@
+/**
+ * The message formats the queue accepts, as valibot schemas: the one description that the worker
+ * parses with, the producers validate with, and `schemas/*.json` are generated from.
+ */
 import * as v from 'valibot';
-import { RequestValidationError } from '#functions/errors.ts';
+import { RequestValidationError } from '#shared/errors.ts';
 
 /** Upper bound of a message body we accept, in UTF-8 bytes. */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -11,7 +15,8 @@ export const SECRET_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 export const ORIGINS = ['request', 'event', 'schedule', 'sweep'] as const;
 export type Origin = (typeof ORIGINS)[number];
 
-function received(input: unknown): string {
+/** A short, log-safe description of a received value for error messages. */
+export function received(input: unknown): string {
   if (typeof input === 'string') return JSON.stringify(input.length > 40 ? `${input.slice(0, 40)}…` : input);
   if (input === null) return 'null';
   if (Array.isArray(input)) return 'an array';
@@ -93,19 +98,6 @@ export function formatIssues(issues: readonly v.BaseIssue<unknown>[]): string {
     .join('; ');
 }
 
-/** Parses JSON text with a size limit; throws RequestValidationError with a specific reason. */
-export function parseJsonBody(body: string): unknown {
-  const bytes = Buffer.byteLength(body, 'utf8');
-  if (bytes > MAX_BODY_BYTES) {
-    throw new RequestValidationError(`body must be at most ${MAX_BODY_BYTES} bytes, received ${bytes} bytes`);
-  }
-  try {
-    return JSON.parse(body);
-  } catch (cause) {
-    throw new RequestValidationError(`body must be JSON, received ${received(body)}`, { cause });
-  }
-}
-
 /** Validates any value against a schema; throws RequestValidationError naming every problem. */
 export function validate<S extends v.GenericSchema>(schema: S, value: unknown): v.InferOutput<S> {
   const result = v.safeParse(schema, value);
@@ -117,4 +109,75 @@ export function validate<S extends v.GenericSchema>(schema: S, value: unknown): 
 export function secretIdProblem(value: unknown): string | undefined {
   const result = v.safeParse(SecretIdSchema, value);
   return result.success ? undefined : formatIssues(result.issues);
+}
+
+/** Largest number of secret ids one event, schedule or multi-id message may carry. */
+export const MAX_IDS_PER_REQUEST = 1000;
+
+export const DETAIL_TYPES = { agentRemoved: 'Agent Removed', deletionRequested: 'Secret Deletion Requested' } as const;
+
+/** The default EventBridge `source` the rule listens to (configurable in the construct). */
+export const DEFAULT_EVENT_SOURCE = 'convai.secret-janitor';
+
+/**
+ * Ids are checked one by one later, so that one bad id does not block the others:
+ * here they only have to be strings, and not too many.
+ */
+const SecretIdListSchema = v.pipe(
+  v.array(v.string('secretIds must contain only strings'), 'secretIds must be an array of strings'),
+  v.minLength(1, 'secretIds must contain at least 1 id, received none'),
+  v.maxLength(
+    MAX_IDS_PER_REQUEST,
+    (issue) => `secretIds must contain at most ${MAX_IDS_PER_REQUEST} ids, received ${issue.received}`,
+  ),
+);
+
+const AgentIdSchema = v.pipe(v.string('agentId must be a string'), v.minLength(1), v.maxLength(256));
+
+export const AgentRemovedDetailSchema = v.strictObject(
+  { agentId: AgentIdSchema, secretIds: SecretIdListSchema, reason: v.optional(ReasonSchema) },
+  objectMessage('"Agent Removed" detail', ['agentId', 'secretIds', 'reason']),
+);
+
+export const DeletionRequestedDetailSchema = v.strictObject(
+  { secretIds: SecretIdListSchema, reason: v.optional(ReasonSchema) },
+  objectMessage('"Secret Deletion Requested" detail', ['secretIds', 'reason']),
+);
+
+/** A message carrying several ids: from a producer, or the input of a scheduled deletion list. */
+export const MultiDeletionRequestSchema = v.strictObject(
+  {
+    secretIds: SecretIdListSchema,
+    reason: v.optional(ReasonSchema),
+    origin: v.optional(OriginSchema),
+    agentId: v.optional(AgentIdSchema),
+    /** For schedules: the EventBridge Scheduler execution id. */
+    eventId: v.optional(v.pipe(v.string(), v.maxLength(256))),
+    firstSentAt: v.optional(FirstSentAtSchema),
+  },
+  objectMessage('the multi-id request', ['secretIds', 'reason', 'origin', 'agentId', 'eventId', 'firstSentAt']),
+);
+
+export const EnvelopeSchema = v.looseObject(
+  {
+    id: v.pipe(
+      v.string('EventBridge event id must be a string'),
+      v.minLength(1, 'EventBridge event id must not be empty'),
+      v.maxLength(256, (issue) => `EventBridge event id must be at most 256 characters, received ${issue.received}`),
+    ),
+    'detail-type': v.string('EventBridge detail-type must be a string'),
+    source: v.string('EventBridge source must be a string'),
+    detail: v.unknown(),
+  },
+  objectMessage('the EventBridge event', ['id', 'detail-type', 'source', 'detail']),
+);
+
+/** Where the ids came from; every enqueued message carries it into the logs. */
+export interface Provenance {
+  readonly origin: Origin;
+  readonly reason?: string;
+  readonly agentId?: string;
+  readonly eventId?: string;
+  /** Epoch ms of the original request (set on derived messages). */
+  readonly firstSentAt?: number;
 }

@@ -7,20 +7,20 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type * as v from 'valibot';
 import { createQueueAdapter } from '#adapters/queue.ts';
-import { childBodies, enqueueAll } from '#core/fan-out.ts';
-import { realSleep } from '#core/ports.ts';
+import { childBodies, enqueueAll } from '#core/enqueue.ts';
 import {
   AgentRemovedDetailSchema,
   DEFAULT_EVENT_SOURCE,
   DETAIL_TYPES,
   DeletionRequestedDetailSchema,
-  partitionIds,
-} from '#core/requests.ts';
-import { validate } from '#core/schema.ts';
-import { QueueError, RequestValidationError } from '#functions/errors.ts';
+  validate,
+} from '#core/message-schemas.ts';
+import { partitionIds } from '#core/parse-message.ts';
+import { realSleep } from '#shared/aws-clients.ts';
+import { QueueError, RequestValidationError } from '#shared/errors.ts';
 
-export { DEFAULT_EVENT_SOURCE, DETAIL_TYPES } from '#core/requests.ts';
-export { QueueError, RequestValidationError } from '#functions/errors.ts';
+export { DEFAULT_EVENT_SOURCE, DETAIL_TYPES } from '#core/message-schemas.ts';
+export { QueueError, RequestValidationError } from '#shared/errors.ts';
 
 export type SecretDeletionRequest = v.InferInput<typeof DeletionRequestedDetailSchema>;
 export type AgentRemoved = v.InferInput<typeof AgentRemovedDetailSchema>;

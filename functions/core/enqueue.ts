@@ -1,9 +1,7 @@
-import type { QueuePort } from '#adapters/queue.ts';
-import { fullJitterMs, type Random } from '#core/backoff.ts';
-import type { Sleep } from '#core/ports.ts';
-import type { Provenance } from '#core/requests.ts';
-import type { DeletionRequest } from '#core/schema.ts';
-import { describeError, QueueError } from '#functions/errors.ts';
+import { fullJitterMs } from '#core/backoff.ts';
+import type { DeletionRequest, Provenance } from '#core/message-schemas.ts';
+import type { QueuePort, Random, Sleep } from '#core/ports.ts';
+import { describeError, QueueError } from '#shared/errors.ts';
 
 /** SendMessageBatch takes at most 10 entries. */
 export const SQS_BATCH_LIMIT = 10;

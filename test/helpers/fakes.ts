@@ -1,11 +1,18 @@
 /** Hand-written fakes for the worker's ports. Every fake records what it was asked to do. */
 import type { SQSRecord } from 'aws-lambda';
-import type { ApiKeyProvider } from '#adapters/api-key.ts';
-import type { ApiResponse, ElevenLabsApi } from '#adapters/elevenlabs.ts';
-import type { DlqAttributes, QueuePort } from '#adapters/queue.ts';
-import type { LogPort, MetricName, MetricsPort } from '#core/ports.ts';
-import type { QueuedRecord, WorkerDeps } from '#core/process-record.ts';
-import { loadWorkerConfig, type WorkerConfig } from '#functions/config.ts';
+import type { MetricName } from '#core/outcomes.ts';
+import type {
+  ApiKeyProvider,
+  ApiResponse,
+  DlqAttributes,
+  ElevenLabsApi,
+  LogPort,
+  MetricsPort,
+  QueuedRecord,
+  QueuePort,
+  WorkerDeps,
+} from '#core/ports.ts';
+import { loadWorkerConfig, type WorkerConfig } from '#shared/config.ts';
 
 export const API_KEY = 'sk_test_5f2b9c8e1d7a4b3c9e0f1a2b3c4d5e6f';
 export const T0 = Date.UTC(2026, 10, 26, 12, 0, 0);

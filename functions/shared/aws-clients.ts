@@ -1,0 +1,66 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { createApiKeyProvider } from '#adapters/api-key.ts';
+import { createElevenLabsClient } from '#adapters/elevenlabs.ts';
+import { createMarksTable } from '#adapters/marks-table.ts';
+import { createQueueAdapter } from '#adapters/queue.ts';
+import type { MarksStore, QueuePort, Sleep, TimeDeps } from '#core/ports.ts';
+import { DEFAULTS, SERVICE_NAME } from '#shared/config.ts';
+import { registerSecret } from '#shared/redact.ts';
+
+/**
+ * Every AWS SDK client gets bounded time: the SDK's own default is no request timeout, and a stalled
+ * call would run the invocation into the Lambda timeout and lose the partial-batch response.
+ */
+export const AWS_CLIENT_CONFIG = {
+  maxAttempts: 3,
+  requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000, throwOnRequestTimeout: true },
+} as const;
+
+export const USER_AGENT = `${SERVICE_NAME}/0.1.0 (+aws-lambda)`;
+
+export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Real time: the wall clock, timers and Math.random. */
+export const realTime: TimeDeps = { now: Date.now, sleep: realSleep, random: Math.random };
+
+export interface ApiSettings {
+  readonly baseUrl: string;
+  readonly apiKeySecretId: string;
+  readonly apiKeySecretField: string;
+  readonly apiKeyTtlMs: number;
+}
+
+/** The clients every function that calls ElevenLabs shares: the API, the key, and real time. */
+export function createApiDeps(config: ApiSettings) {
+  return {
+    api: createElevenLabsClient({ baseUrl: config.baseUrl, userAgent: USER_AGENT }),
+    apiKey: createApiKeyProvider({
+      client: new SecretsManagerClient(AWS_CLIENT_CONFIG),
+      secretId: config.apiKeySecretId,
+      field: config.apiKeySecretField,
+      ttlMs: config.apiKeyTtlMs,
+      onKey: registerSecret,
+    }),
+    ...realTime,
+  };
+}
+
+export function createQueue(queueUrl: string, dlqUrl?: string): QueuePort {
+  return createQueueAdapter({
+    client: new SQSClient(AWS_CLIENT_CONFIG),
+    queueUrl,
+    ...(dlqUrl ? { dlqUrl } : {}),
+  });
+}
+
+/** The marks table with a bounded DynamoDB client, the configured audit TTL and real sleeps. */
+export function createMarksStore(tableName: string): MarksStore {
+  return createMarksTable({
+    client: new DynamoDBClient(AWS_CLIENT_CONFIG),
+    tableName,
+    auditTtlDays: DEFAULTS.auditTtlDays,
+    sleep: realSleep,
+  });
+}
