@@ -1,5 +1,6 @@
 import { fullJitterMs } from '#core/backoff.ts';
 import { type Classification, classifyDelete, classifyRead, type ReadClassification } from '#core/classify.ts';
+import type { ErrorDetail } from '#core/error-body.ts';
 import type { ApiKeyProvider, ApiResponse, ElevenLabsApi, Random, Sleep } from '#core/ports.ts';
 import { ApiKeyError, ApiRequestError } from '#shared/errors.ts';
 
@@ -27,10 +28,12 @@ export interface AttemptDeps extends RetryDeps {
 }
 
 type KeyUnavailable = { readonly kind: 'key_unavailable'; readonly error: ApiKeyError };
+/** No answer to classify: the request failed on the network, or there was no time left to send it. */
+type NoAnswer = { readonly kind: 'transient'; readonly detail: ErrorDetail; readonly retryAfterMs?: undefined };
 export type AttemptResult = Classification | KeyUnavailable;
 
 export interface Attempts<C> {
-  readonly result: C | KeyUnavailable;
+  readonly result: C | NoAnswer | KeyUnavailable;
   readonly status?: number;
   readonly requestId?: string;
   /** The last response body (for reads). */
@@ -61,7 +64,7 @@ export async function requestWithRetries<C extends Classified>(
   let refreshed = false;
   let quickRetries = 0;
   let last: Omit<Attempts<C>, 'httpAttempts'> = {
-    result: { kind: 'transient', detail: { message: 'no time left to send a request' } } as unknown as C,
+    result: { kind: 'transient', detail: { message: 'no time left to send a request' } },
   };
 
   for (;;) {
@@ -84,7 +87,7 @@ export async function requestWithRetries<C extends Classified>(
     } catch (error) {
       if (!(error instanceof ApiRequestError)) throw error;
       last = {
-        result: { kind: 'transient', detail: { message: error.message } } as unknown as C,
+        result: { kind: 'transient', detail: { message: error.message } },
         network: error.reason,
       };
     }
@@ -111,7 +114,7 @@ export async function requestWithRetries<C extends Classified>(
     }
 
     if (quickRetries >= policy.maxQuickRetries) return { ...last, httpAttempts };
-    const current = last.result as Classified;
+    const current = last.result;
     const retryAfterMs = current.kind === 'transient' ? current.retryAfterMs : undefined;
     if (retryAfterMs !== undefined && retryAfterMs > policy.retryAfterCapMs) return { ...last, httpAttempts };
     const wait = retryAfterMs ?? fullJitterMs(quickRetries, policy.quickBaseMs, policy.quickCapMs, deps.random);
