@@ -29,7 +29,7 @@ export interface SecretJanitorProps {
   readonly apiKeyEncryptionKey?: IKey;
   /** JSON field holding the key when the SecretString is a JSON object. @default 'apiKey' */
   readonly apiKeySecretField?: string;
-  /** ElevenLabs API origin; see the README for regional URLs. @default 'https://api.elevenlabs.io' */
+  /** ElevenLabs API origin; see docs/configuration.md for regional URLs. @default 'https://api.elevenlabs.io' */
   readonly baseUrl?: string;
   /** Give up on a request (move it to the DLQ) once it is this old. Whole hours. @default Duration.hours(72) */
   readonly horizon?: Duration;

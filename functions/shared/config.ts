@@ -5,7 +5,7 @@ import { ConfigError } from '#shared/errors.ts';
 export const SERVICE_NAME = 'convai-secret-janitor';
 export const METRICS_NAMESPACE = 'ConvAISecretJanitor';
 
-/** Every default in one place. The CDK construct and the README table are built from these. */
+/** Every default in one place. The CDK construct and docs/configuration.md are built from these. */
 export const DEFAULTS = {
   apiKeySecretField: 'apiKey',
   apiKeyTtlSeconds: 300,
