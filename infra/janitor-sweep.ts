@@ -11,6 +11,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { alarmAbove, janitorMetric } from '#infra/alarms.ts';
 import { FUNCTION_ENTRIES } from '#infra/bundling.ts';
+import { grantSweepRunClaims } from '#infra/iam.ts';
 import { type ApiAccess, createJanitorFunction } from '#infra/janitor-function.ts';
 import { expressionProblem, timeZoneProblem } from '#infra/janitor-triggers.ts';
 import { DEFAULTS, type SweepMode } from '#shared/config.ts';
@@ -128,6 +129,9 @@ export class JanitorSweep extends Construct {
   readonly function: NodejsFunction;
   readonly schedule: Schedule;
   readonly alarms: Alarm[];
+  /** Report or delete; the worker refuses sweep deletions unless it is delete. */
+  readonly mode: SweepMode;
+  readonly gracePeriodHours: number;
 
   constructor(scope: Construct, id: string, props: JanitorSweepProps) {
     super(scope, id);
@@ -143,6 +147,8 @@ export class JanitorSweep extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
+    this.mode = options.mode ?? DEFAULTS.sweepMode;
+    this.gracePeriodHours = (options.gracePeriod ?? Duration.hours(DEFAULTS.gracePeriodHours)).toHours();
     this.function = createJanitorFunction(this, {
       ids: { function: 'Function', role: 'Role', logs: 'Logs' },
       entry: FUNCTION_ENTRIES.sweep,
@@ -157,8 +163,8 @@ export class JanitorSweep extends Construct {
         QUEUE_URL: props.queue.queueUrl,
         MARKS_TABLE_NAME: this.table.tableName,
         SWEEP_PREFIXES: options.prefixes.join(','),
-        SWEEP_MODE: options.mode ?? DEFAULTS.sweepMode,
-        GRACE_PERIOD_HOURS: String((options.gracePeriod ?? Duration.hours(DEFAULTS.gracePeriodHours)).toHours()),
+        SWEEP_MODE: this.mode,
+        GRACE_PERIOD_HOURS: String(this.gracePeriodHours),
         MAX_OBSERVATION_GAP_HOURS: String(
           (options.maxObservationGap ?? Duration.hours(DEFAULTS.maxObservationGapHours)).toHours(),
         ),
@@ -170,6 +176,7 @@ export class JanitorSweep extends Construct {
     });
     const role = this.function.role as IRole;
     this.table.grant(role, 'dynamodb:Query', 'dynamodb:BatchWriteItem');
+    grantSweepRunClaims(this.table.tableArn, role);
     props.queue.grantSendMessages(role);
 
     const schedulerRole = new Role(this, 'ScheduleRole', {
@@ -192,7 +199,12 @@ export class JanitorSweep extends Construct {
       ),
       target: new LambdaInvoke(this.function, {
         role: schedulerRole,
-        input: ScheduleTargetInput.fromObject({ trigger: 'sweep-schedule' }),
+        // The scheduled time names the run, so a retried invocation of the same run is recognised.
+        input: ScheduleTargetInput.fromObject({
+          trigger: 'sweep-schedule',
+          scheduledTime: '<aws.scheduler.scheduled-time>',
+          executionId: '<aws.scheduler.execution-id>',
+        }),
         // No DLQ: a missed run is simply the next run. Scheduler retries a failed invoke twice.
         retryAttempts: 2,
         maxEventAge: Duration.hours(1),

@@ -206,8 +206,11 @@ export class SecretJanitor extends Construct {
         protectedSecretIds: protectedIds,
         logRetention: props.logRetention ?? RetentionDays.ONE_MONTH,
       });
-      // An in-use 422 on a sweep deletion clears the mark, so the grace period starts again.
+      // The worker checks every sweep deletion against the sweep's mark, mode and grace period; an
+      // in-use 422 on a sweep deletion clears the mark, so the grace period starts again.
       this.worker.addEnvironment('MARKS_TABLE_NAME', this.sweep.table.tableName);
+      this.worker.addEnvironment('SWEEP_MODE', this.sweep.mode);
+      this.worker.addEnvironment('GRACE_PERIOD_HOURS', String(this.sweep.gracePeriodHours));
       grantWorkerMarks(this.sweep.table.tableArn, role);
     }
 

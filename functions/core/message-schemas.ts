@@ -71,6 +71,24 @@ export const FirstSentAtSchema = v.pipe(
   v.minValue(1_577_836_800_000, 'firstSentAt must be epoch milliseconds after 2020-01-01'),
 );
 
+/** Epoch ms of the sweep mark a sweep message was decided on; the worker deletes only if it still matches. */
+export const FirstSeenUnusedAtSchema = v.pipe(
+  v.number((issue) => `firstSeenUnusedAt must be epoch milliseconds, received ${received(issue.input)}`),
+  v.integer('firstSeenUnusedAt must be a whole number of epoch milliseconds'),
+  v.minValue(1_577_836_800_000, 'firstSeenUnusedAt must be epoch milliseconds after 2020-01-01'),
+);
+
+const DELETION_REQUEST_KEYS = [
+  'secretId',
+  'reason',
+  'origin',
+  'agentId',
+  'eventId',
+  'firstSentAt',
+  'runId',
+  'firstSeenUnusedAt',
+] as const;
+
 /** The message a producer sends to the queue: one secret to delete. */
 export const DeletionRequestSchema = v.strictObject(
   {
@@ -80,8 +98,11 @@ export const DeletionRequestSchema = v.strictObject(
     agentId: v.optional(v.pipe(v.string(), v.maxLength(256))),
     eventId: v.optional(v.pipe(v.string(), v.maxLength(256))),
     firstSentAt: v.optional(FirstSentAtSchema),
+    /** Sweep messages only: the run that decided, and the mark it decided on. */
+    runId: v.optional(v.pipe(v.string('runId must be a string'), v.minLength(1), v.maxLength(256))),
+    firstSeenUnusedAt: v.optional(FirstSeenUnusedAtSchema),
   },
-  objectMessage('the deletion request', ['secretId', 'reason', 'origin', 'agentId', 'eventId', 'firstSentAt']),
+  objectMessage('the deletion request', DELETION_REQUEST_KEYS),
 );
 
 export type DeletionRequest = v.InferOutput<typeof DeletionRequestSchema>;

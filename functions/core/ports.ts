@@ -132,6 +132,8 @@ export interface MarksStore {
   apply(changes: { deletes: readonly string[]; puts: readonly Mark[]; audits: readonly AuditRecord[] }): Promise<void>;
   /** Removes one mark (the worker, after ElevenLabs said the secret is in use) with its audit. */
   clear(secretId: string, audit: AuditRecord): Promise<void>;
+  /** Records that a sweep run started; false when a run with this id already did (a repeat). */
+  claimRun(runId: string, atMs: number): Promise<boolean>;
 }
 
 // ── What each function's core takes ───────────────────────────────────────────────────────────

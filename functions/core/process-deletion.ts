@@ -43,7 +43,7 @@ async function skipInUseSweepDeletion(
       secretId: request.secretId,
       decision: 'unmarked',
       reason: 'in_use_at_delete',
-      runId: request.eventId ?? 'worker',
+      runId: request.runId ?? 'worker',
       mode: 'delete',
       at: deps.now(),
     });
@@ -65,6 +65,7 @@ function provenance(request: DeletionRequest) {
     ...(request.reason ? { reason: request.reason } : {}),
     ...(request.agentId ? { agentId: request.agentId } : {}),
     ...(request.eventId ? { eventId: request.eventId } : {}),
+    ...(request.runId ? { runId: request.runId } : {}),
   };
 }
 
@@ -85,10 +86,13 @@ function attemptFields(attempts: DeleteAttempts) {
 const MARK_SLACK_MS = 15 * 60 * 1000;
 
 /**
- * The sweep decided "stale" when it enqueued. Before deleting, the worker checks that decision still
- * stands: the message is fresh, and the secret's mark exists and was refreshed by the run that sent
- * it (or a later one). A secret seen in use since then has lost its mark. Returns a refusal reason,
- * `unavailable` when the table cannot be read, or undefined to go ahead.
+ * The sweep decided "stale" when it enqueued; the message carries that decision (`runId`, and the
+ * mark's `firstSeenUnusedAt`). Before deleting, the worker checks the decision still stands, and is
+ * the sweep's own: the sweep is deployed and in delete mode, the message is fresh, and the secret's
+ * mark (read consistently) is the very mark the run decided on, refreshed by that run or a later one,
+ * and first seen unused at least the grace period before the message was sent. A secret seen in use
+ * since then has lost its mark or has a newer one. Returns a refusal reason, `unavailable` when the
+ * table cannot be read, or undefined to go ahead.
  */
 async function verifySweepRequest(
   record: QueuedRecord,
@@ -96,15 +100,20 @@ async function verifySweepRequest(
   deps: WorkerDeps,
   config: WorkerConfig,
 ): Promise<string | undefined> {
+  if (!config.sweep || !deps.marks) return 'sweep_not_deployed';
+  if (config.sweep.mode !== 'delete') return 'sweep_in_report_mode';
+  if (request.runId === undefined || request.firstSeenUnusedAt === undefined) return 'sweep_decision_missing';
   if (deps.now() - record.sentAtMs > config.sweepMessageMaxAgeMs) return 'stale_sweep_request';
-  if (!deps.marks) return 'sweep_not_deployed';
+  if (record.sentAtMs - request.firstSeenUnusedAt < config.sweep.gracePeriodMs) return 'sweep_grace_period_not_met';
   let mark: Awaited<ReturnType<NonNullable<WorkerDeps['marks']>['get']>>;
   try {
     mark = await deps.marks.get(request.secretId);
   } catch {
     return 'unavailable';
   }
-  if (!mark || mark.lastSeenUnusedAt < record.sentAtMs - MARK_SLACK_MS) return 'sweep_mark_missing';
+  if (!mark) return 'sweep_mark_missing';
+  if (mark.firstSeenUnusedAt !== request.firstSeenUnusedAt) return 'sweep_mark_changed';
+  if (mark.lastSeenUnusedAt < record.sentAtMs - MARK_SLACK_MS) return 'sweep_mark_missing';
   return undefined;
 }
 
@@ -123,6 +132,10 @@ export async function processDeletion(
   const base = { ...provenance(request), attempt: record.receiveCount, messageId: record.messageId };
   if (config.protectedSecretIds.has(request.secretId)) {
     return { outcome: 'refused', retry: false, fields: { ...base, refusal: 'protected_secret_id' } };
+  }
+  if (request.origin !== 'sweep' && (request.runId !== undefined || request.firstSeenUnusedAt !== undefined)) {
+    // Only the sweep binds a message to a mark; anything else claiming to is refused.
+    return { outcome: 'refused', retry: false, fields: { ...base, refusal: 'sweep_fields_without_sweep_origin' } };
   }
   if (request.origin === 'sweep') {
     const check = await verifySweepRequest(record, request, deps, config);

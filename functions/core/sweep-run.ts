@@ -16,7 +16,8 @@ export interface SweepDeps extends InventoryDeps {
 }
 
 export interface SweepSummary {
-  readonly status: 'completed' | 'aborted' | 'cap_exceeded';
+  /** `repeated`: a run with this id already started (a retried invocation); this one did nothing. */
+  readonly status: 'completed' | 'aborted' | 'cap_exceeded' | 'repeated';
   readonly mode: SweepConfig['mode'];
   readonly runId: string;
   readonly plan?: SweepPlan;
@@ -24,6 +25,20 @@ export interface SweepSummary {
   readonly listCalls: number;
   readonly durationMs: number;
   readonly reason?: string;
+}
+
+const SCHEDULED_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
+
+/**
+ * The run id of one invocation. A scheduled run is named after its scheduled time (Scheduler's
+ * `<aws.scheduler.scheduled-time>` in the payload), so a retry of the same run has the same id and
+ * finds its claim; any other invocation (by hand, from a test) is named after its request id.
+ */
+export function sweepRunId(event: unknown, requestId: string): string {
+  const scheduledTime = (event as { scheduledTime?: unknown } | null)?.scheduledTime;
+  return typeof scheduledTime === 'string' && SCHEDULED_TIME.test(scheduledTime)
+    ? `scheduled-${scheduledTime}`
+    : `invoked-${requestId}`;
 }
 
 const hours = (ms: number) => Math.round((ms / 3_600_000) * 10) / 10;
@@ -80,6 +95,15 @@ export async function runSweep(config: SweepConfig, deps: SweepDeps, deadlineMs:
     report(result, deps);
     return result;
   };
+
+  // Runs never repeat: a retried invocation of the same scheduled run finds its claim and stops.
+  try {
+    if (!(await deps.marks.claimRun(deps.runId, started))) {
+      return finish({ status: 'repeated', reason: `run ${deps.runId} already started`, enqueued: 0, listCalls: 0 });
+    }
+  } catch (error) {
+    return finish({ status: 'aborted', reason: `marks table: ${describeError(error)}`, enqueued: 0, listCalls: 0 });
+  }
 
   const policy: AttemptPolicy = {
     maxQuickRetries: 4,
@@ -141,6 +165,8 @@ export async function runSweep(config: SweepConfig, deps: SweepDeps, deadlineMs:
       origin: 'sweep',
       reason: dueReason(mark, now, config),
       eventId: deps.runId,
+      runId: deps.runId,
+      firstSeenUnusedAt: mark.firstSeenUnusedAt,
     } satisfies DeletionRequest),
   );
   const result = await enqueueAll(bodies, { ...deps, deadlineMs });
@@ -214,5 +240,6 @@ function report(summary: SweepSummary, deps: SweepDeps): void {
       : {}),
   };
   if (summary.status === 'completed') deps.logger.info('sweep_summary', line);
+  else if (summary.status === 'repeated') deps.logger.warn('sweep_summary', line);
   else deps.logger.error('sweep_summary', line);
 }

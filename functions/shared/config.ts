@@ -72,6 +72,8 @@ export interface WorkerConfig {
   readonly marksTableName?: string;
   /** A sweep-origin message older than this is refused: the next sweep run decides again. */
   readonly sweepMessageMaxAgeMs: number;
+  /** The deployed sweep's mode and grace period, present exactly when `marksTableName` is set. */
+  readonly sweep?: { readonly mode: SweepMode; readonly gracePeriodMs: number };
 }
 
 export interface SweepConfig {
@@ -202,7 +204,12 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     inUseCapSeconds: DEFAULTS.inUseCapSeconds,
     retryBaseSeconds: DEFAULTS.retryBaseSeconds,
     retryCapSeconds: DEFAULTS.retryCapSeconds,
-    ...(env.MARKS_TABLE_NAME?.trim() ? { marksTableName: env.MARKS_TABLE_NAME.trim() } : {}),
+    ...(env.MARKS_TABLE_NAME?.trim()
+      ? {
+          marksTableName: env.MARKS_TABLE_NAME.trim(),
+          sweep: { mode: readSweepMode(read), gracePeriodMs: readGracePeriodMs(read) },
+        }
+      : {}),
     sweepMessageMaxAgeMs:
       read.int('SWEEP_MESSAGE_MAX_AGE_MINUTES', DEFAULTS.sweepMessageMaxAgeMinutes, 5, 24 * 60) * 60_000,
   };
@@ -210,6 +217,18 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
 
 const prefixCheck = (item: string) =>
   item.length <= 128 && !/[\s*]/.test(item) ? undefined : 'expected 1-128 characters without spaces or "*"';
+
+function readSweepMode(read: ReturnType<typeof envReader>): SweepMode {
+  const mode = read.string('SWEEP_MODE', DEFAULTS.sweepMode);
+  if (!(SWEEP_MODES as readonly string[]).includes(mode)) {
+    throw new ConfigError(`SWEEP_MODE must be one of ${SWEEP_MODES.join(', ')}, received "${mode}"`);
+  }
+  return mode as SweepMode;
+}
+
+function readGracePeriodMs(read: ReturnType<typeof envReader>): number {
+  return read.int('GRACE_PERIOD_HOURS', DEFAULTS.gracePeriodHours, DEFAULTS.minGracePeriodHours, 365 * 24) * 3_600_000;
+}
 
 /** Reads the sweep's environment once, at cold start. Every safety default is here. */
 export function loadSweepConfig(env: Env = process.env): SweepConfig {
@@ -220,17 +239,12 @@ export function loadSweepConfig(env: Env = process.env): SweepConfig {
       'SWEEP_PREFIXES is required (comma-separated secret name prefixes this janitor owns), received nothing; an empty list never means "everything"',
     );
   }
-  const mode = read.string('SWEEP_MODE', DEFAULTS.sweepMode);
-  if (!(SWEEP_MODES as readonly string[]).includes(mode)) {
-    throw new ConfigError(`SWEEP_MODE must be one of ${SWEEP_MODES.join(', ')}, received "${mode}"`);
-  }
   return {
     ...readApiSettings(read),
     marksTableName: read.required('MARKS_TABLE_NAME', 'the DynamoDB table of sweep marks'),
-    mode: mode as SweepMode,
+    mode: readSweepMode(read),
     prefixes,
-    gracePeriodMs:
-      read.int('GRACE_PERIOD_HOURS', DEFAULTS.gracePeriodHours, DEFAULTS.minGracePeriodHours, 365 * 24) * 3_600_000,
+    gracePeriodMs: readGracePeriodMs(read),
     maxObservationGapMs:
       read.int('MAX_OBSERVATION_GAP_HOURS', DEFAULTS.maxObservationGapHours, 1, 365 * 24) * 3_600_000,
     maxDeletionsPerRun: read.int('MAX_DELETIONS_PER_RUN', DEFAULTS.maxDeletionsPerRun, 1, 1000),

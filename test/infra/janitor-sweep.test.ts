@@ -145,7 +145,7 @@ describe('JanitorSweep safety defaults', () => {
 });
 
 describe('JanitorSweep IAM', () => {
-  it('lets the sweep only query and batch-write its table, send to the queue and read the key', () => {
+  it('lets the sweep only query and batch-write its table, claim runs, send to the queue and read the key', () => {
     const { stack, janitor, template } = build({ prefixes: ['s-'] });
     const sweep = janitor.sweep;
     if (!sweep) throw new Error('sweep missing');
@@ -154,6 +154,7 @@ describe('JanitorSweep IAM', () => {
     expect(actions).toEqual(
       [
         'dynamodb:BatchWriteItem',
+        'dynamodb:PutItem',
         'dynamodb:Query',
         'logs:CreateLogStream',
         'logs:PutLogEvents',
@@ -166,6 +167,33 @@ describe('JanitorSweep IAM', () => {
     const tableArn = stack.resolve(sweep.table.tableArn);
     const dynamo = statements.find((s) => [s.Action].flat().includes('dynamodb:Query'));
     expect(dynamo?.Resource).toEqual([tableArn]);
+    const claims = statements.filter((s) => [s.Action].flat().includes('dynamodb:PutItem'));
+    expect(claims).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'dynamodb:PutItem',
+        Resource: stack.resolve(sweep.table.tableArn),
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RUN#*'] } },
+      },
+    ]);
+  });
+
+  it('passes the sweep mode and grace period to the worker, which checks every sweep deletion against them', () => {
+    const { stack, janitor, template } = build({ prefixes: ['s-'], mode: 'delete', gracePeriod: Duration.hours(240) });
+    const worker = template.toJSON().Resources[logicalId(stack, janitor.worker as never)];
+    expect(worker.Properties.Environment.Variables).toMatchObject({ SWEEP_MODE: 'delete', GRACE_PERIOD_HOURS: '240' });
+  });
+
+  it('names each scheduled run by its scheduled time in the schedule input', () => {
+    const { template } = build({ prefixes: ['s-'] });
+    const schedule = Object.values(template.findResources('AWS::Scheduler::Schedule'))[0] as {
+      Properties: { Target: { Input: string } };
+    };
+    expect(JSON.parse(schedule.Properties.Target.Input)).toEqual({
+      trigger: 'sweep-schedule',
+      scheduledTime: '<aws.scheduler.scheduled-time>',
+      executionId: '<aws.scheduler.execution-id>',
+    });
   });
 
   it('lets the worker read and delete marks and write audits, and never write a mark', () => {

@@ -260,7 +260,14 @@ describe('runSweep on loopback (dynalite, fake ElevenLabs, fake SQS)', () => {
     expect(summary).toMatchObject({ status: 'aborted', enqueued: 0 });
     expect(summary.reason).toContain('prefix "ci-run-" page 2');
     expect(elevenlabs.count('list') - listsBefore).toBe(1 + 5);
-    expect(await dynamo.scan()).toEqual(before);
+    // Only the run's own claim is new: no mark, unmark or audit.
+    const added = (await dynamo.scan()).filter(
+      (item) => !before.some((old) => old.pk === item.pk && old.sk === item.sk),
+    );
+    expect(added).toEqual([expect.objectContaining({ pk: `RUN#${summary.runId}`, sk: 'run' })]);
+    expect((await dynamo.scan()).filter((item) => !String(item.pk).startsWith('RUN#'))).toEqual(
+      before.filter((item) => !String(item.pk).startsWith('RUN#')),
+    );
     expect(aws.messages(QUEUE)).toEqual([]);
     expect(sweep.log.lines.filter((line) => line.level === 'error').map((line) => line.message)).toEqual([
       'sweep_summary',
@@ -294,7 +301,7 @@ describe('sweep deletions through the worker on loopback', () => {
           sleep: async () => undefined,
         }),
       },
-      config: workerConfig({ MARKS_TABLE_NAME: dynamo.tableName }),
+      config: workerConfig({ MARKS_TABLE_NAME: dynamo.tableName, SWEEP_MODE: 'delete' }),
     };
   }
 
@@ -320,6 +327,25 @@ describe('sweep deletions through the worker on loopback', () => {
     expect(items.filter((item) => item.pk === `AUDIT#${secretId}` && item.reason === 'in_use_at_delete')).toMatchObject(
       [{ decision: 'unmarked', mode: 'delete', runId: JSON.parse(message.body).eventId }],
     );
+  });
+
+  it('refuses an old sweep message whose mark was cleared and written afresh by later runs', async () => {
+    // Run 1 enqueues X; run 2 sees X in use and unmarks it; run 3 sees it unused again and marks it
+    // afresh. The message from run 1 must not delete X: its grace period restarted at run 2.
+    const { sweep, messages } = await enqueueStale();
+    const message = messages[0];
+    if (!message) throw new Error('expected an enqueued message');
+    const { secretId } = JSON.parse(message.body) as { secretId: string };
+    elevenlabs.markInUse(secretId, 'agent_came_back');
+    await sweep.run(sweep.now() + 5 * 60_000);
+    elevenlabs.release(secretId);
+    await sweep.run(sweep.now() + 5 * 60_000);
+    expect(marksIn(await dynamo.scan()).some((item) => item.sk === secretId)).toBe(true);
+    const { deps, config } = worker(sweep.now);
+    const sentAt = sweep.now() - 10 * 60_000;
+    const report = await processRecord(asRecord(message, sentAt), deps, config, sweep.now() + 60_000);
+    expect(report).toMatchObject({ outcome: 'refused', fields: { refusal: 'sweep_mark_changed' } });
+    expect(elevenlabs.secrets.has(secretId)).toBe(true);
   });
 
   it('unmarks as gone, on the next run, every secret the worker deleted', async () => {

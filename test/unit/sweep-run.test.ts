@@ -12,7 +12,7 @@ import type {
   SweepMetricsPort,
 } from '#core/ports.ts';
 import type { SweepPlan } from '#core/sweep-plan.ts';
-import { runSweep, type SweepDeps } from '#core/sweep-run.ts';
+import { runSweep, type SweepDeps, sweepRunId } from '#core/sweep-run.ts';
 import { loadSweepConfig } from '#shared/config.ts';
 import { MarksTableError, QueueError } from '#shared/errors.ts';
 import { API_KEY, fakeApiKey, fakeClock, fakeLogger, response, T0 } from '#test/helpers/fakes.ts';
@@ -105,9 +105,13 @@ function listApi(
 type Changes = Parameters<MarksStore['apply']>[0];
 
 /** An in-memory marks table that records every apply; `failApply` fails the n-th apply (from 1). */
-function fakeMarks(initial: readonly Mark[], options: { failRead?: Error; failApply?: number } = {}) {
+function fakeMarks(
+  initial: readonly Mark[],
+  options: { failRead?: Error; failApply?: number; claimed?: readonly string[] } = {},
+) {
   const table = new Map(initial.map((m) => [m.secretId, m]));
   const applies: Changes[] = [];
+  const claimed = new Set<string>(options.claimed ?? []);
   let reads = 0;
   const store: MarksStore = {
     async get(secretId) {
@@ -125,6 +129,11 @@ function fakeMarks(initial: readonly Mark[], options: { failRead?: Error; failAp
       for (const put of changes.puts) table.set(put.secretId, put);
     },
     clear: () => Promise.reject(new Error('fakeMarks: clear is not expected')),
+    async claimRun(runId) {
+      if (claimed.has(runId)) return false;
+      claimed.add(runId);
+      return true;
+    },
   };
   return { store, table, applies, reads: () => reads, audits: () => applies.flatMap((c) => c.audits) };
 }
@@ -157,6 +166,7 @@ interface SweepOptions {
   answer?: (query: ListSecretsQuery) => ApiResponse | undefined;
   failRead?: Error;
   failApply?: number;
+  claimed?: readonly string[];
   queue?: ReturnType<typeof fakeSweepQueue>;
 }
 
@@ -285,6 +295,39 @@ describe('runSweep on a marks table failure', () => {
   });
 });
 
+describe('runSweep on a repeated run id', () => {
+  it('lists nothing, writes nothing and enqueues nothing when the run id was already claimed', async () => {
+    const { summary, api, marks, queue, log } = await sweep({ claimed: [RUN_ID], env: { SWEEP_MODE: 'delete' } });
+    expect(summary).toMatchObject({ status: 'repeated', enqueued: 0, listCalls: 0 });
+    expect(api.queries).toEqual([]);
+    expect(marks.reads()).toBe(0);
+    expect(marks.applies).toEqual([]);
+    expect(queue.sent).toEqual([]);
+    expect(log.lines.find((line) => line.message === 'sweep_summary')?.level).toBe('warn');
+  });
+
+  it('claims the run id before it lists, so a retry of the same run finds it', async () => {
+    const { summary, marks } = await sweep();
+    expect(summary.status).toBe('completed');
+    expect(await marks.store.claimRun(RUN_ID, T0)).toBe(false);
+  });
+});
+
+describe('sweepRunId', () => {
+  it('names a scheduled run after its scheduled time when the payload carries it', () => {
+    const event = { trigger: 'sweep-schedule', scheduledTime: '2026-12-01T02:00:00Z', executionId: 'x' };
+    expect(sweepRunId(event, 'req-1')).toBe('scheduled-2026-12-01T02:00:00Z');
+    expect(sweepRunId(event, 'req-2')).toBe(sweepRunId(event, 'req-1'));
+  });
+
+  it.each([undefined, null, {}, { scheduledTime: 'yesterday' }, { scheduledTime: 42 }, 'text'])(
+    'falls back to the request id when the payload is %j',
+    (event) => {
+      expect(sweepRunId(event, 'req-1')).toBe('invoked-req-1');
+    },
+  );
+});
+
 describe('runSweep state', () => {
   it('deletes the unmarked and puts the written marks in one apply before anything else', async () => {
     const { marks, summary } = await sweep();
@@ -384,8 +427,22 @@ describe('runSweep modes', () => {
   it('enqueues exactly the due ids as single-id sweep messages in delete mode', async () => {
     const { queue, summary } = await sweep({ env: { SWEEP_MODE: 'delete' } });
     expect(queue.bodies()).toEqual([
-      { secretId: 'sec_due_1', origin: 'sweep', reason: expect.stringMatching(/^stale: /), eventId: RUN_ID },
-      { secretId: 'sec_due_2', origin: 'sweep', reason: expect.stringMatching(/^stale: /), eventId: RUN_ID },
+      {
+        secretId: 'sec_due_1',
+        origin: 'sweep',
+        reason: expect.stringMatching(/^stale: /),
+        eventId: RUN_ID,
+        runId: RUN_ID,
+        firstSeenUnusedAt: T0 - GRACE - DAY,
+      },
+      {
+        secretId: 'sec_due_2',
+        origin: 'sweep',
+        reason: expect.stringMatching(/^stale: /),
+        eventId: RUN_ID,
+        runId: RUN_ID,
+        firstSeenUnusedAt: T0 - GRACE,
+      },
     ]);
     expect(summary).toMatchObject({ status: 'completed', mode: 'delete', enqueued: 2 });
   });
