@@ -32,10 +32,13 @@ export interface SweepPlan {
   readonly capExceeded?: { readonly due: number; readonly limit: number; readonly cap: 'per_run' | 'fraction' };
 }
 
-/** `*` matches any run of characters; everything else is literal. */
+/**
+ * `*` matches any run of characters, line breaks included (the `s` flag); everything else is
+ * literal. The pattern covers the whole name, whatever it holds.
+ */
 export function globToRegExp(pattern: string): RegExp {
   const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
-  return new RegExp(`^${escaped}$`);
+  return new RegExp(`^${escaped}$`, 's');
 }
 
 /** How many deletions one run may make: the per-run cap, and the fraction of owned (at least 1). */

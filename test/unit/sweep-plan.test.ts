@@ -310,6 +310,29 @@ describe('planSweep protection', () => {
     expect(globToRegExp('ci-run-v1.0+(x)').test('ci-run-v1x0+(x)')).toBe(false);
     expect(globToRegExp('ci-*').test('ci-')).toBe(true);
   });
+
+  it.each(['ci-run-a\nb-prod', 'ci-run-\r\n-prod', 'ci-run-\u2028-prod'])(
+    'lets * match line breaks when the name is %j',
+    (name) => {
+      expect(globToRegExp('ci-run-*-prod').test(name)).toBe(true);
+    },
+  );
+
+  it('never finds a secret due whose name holds a line break inside a protected glob', () => {
+    const plan = planSweep(
+      [unused('sec_a', 'ci-run-shared\n-prod')],
+      marksOf(mark('sec_a', T0 - 30 * DAY, T0 - DAY)),
+      T0,
+      policy({ protectedNamePatterns: ['ci-run-*-prod'] }),
+    );
+    expect(plan.due).toEqual([]);
+    expect(plan.skipped.protected_name).toBe(1);
+  });
+
+  it('still anchors at the very end when the name ends in a line break', () => {
+    expect(globToRegExp('ci-run-*-prod').test('ci-run-x-prod\n')).toBe(false);
+    expect(globToRegExp('ci-run-*-prod').test('ci-run-x-prod\nmore')).toBe(false);
+  });
 });
 
 describe('deletionLimit', () => {
