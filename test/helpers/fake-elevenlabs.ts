@@ -1,5 +1,10 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  type EnvironmentVariable,
+  environmentVariable,
+  type NewEnvironmentVariable,
+} from '#test/helpers/environment-variables.ts';
 import { available, emptyUsedBy, type UsedBy } from '#test/helpers/used-by.ts';
 
 /**
@@ -19,6 +24,7 @@ import { available, emptyUsedBy, type UsedBy } from '#test/helpers/used-by.ts';
  */
 
 export type Route = 'delete' | 'get' | 'list' | 'env_list' | 'other';
+export type { EnvironmentVariable, NewEnvironmentVariable } from '#test/helpers/environment-variables.ts';
 export type { UsedBy } from '#test/helpers/used-by.ts';
 
 export interface StoredSecret {
@@ -27,29 +33,6 @@ export interface StoredSecret {
   name: string;
   used_by: UsedBy;
 }
-
-export type EnvironmentVariableType = 'string' | 'secret' | 'auth_connection';
-
-/** `EnvironmentVariableResponse`: `values` maps each environment name to a value of the variable's type. */
-export type EnvironmentVariable = {
-  label: string;
-  created_at_unix_secs: number;
-  updated_at_unix_secs: number;
-  created_by_user_id?: string;
-  id: string;
-  workspace_id: string;
-} & (
-  | { type: 'string'; values: Record<string, string> }
-  | { type: 'secret'; values: Record<string, { secret_id: string }> }
-  | { type: 'auth_connection'; values: Record<string, { auth_connection_id: string }> }
-);
-
-/** What a test gives `addEnvironmentVariable`; the simulator fills in ids and times. */
-export type NewEnvironmentVariable = { label: string; id?: string } & (
-  | { type: 'string'; values: Record<string, string> }
-  | { type: 'secret'; values: Record<string, { secret_id: string }> }
-  | { type: 'auth_connection'; values: Record<string, { auth_connection_id: string }> }
-);
 
 export interface RecordedRequest {
   readonly method: string;
@@ -99,9 +82,6 @@ export interface FakeElevenLabs {
 
 const SECRETS = '/v1/convai/secrets';
 const ENV_VARIABLES = '/v1/convai/environment-variables';
-export const WORKSPACE_ID = 'ws_fake_workspace';
-/** 2026-01-01T00:00:00Z. */
-const CREATED = 1_767_225_600;
 const ENV_TYPES: readonly string[] = ['string', 'secret', 'auth_connection'];
 
 const isUsed = (u: UsedBy) =>
@@ -309,15 +289,9 @@ export async function startFakeElevenLabs(options: FakeElevenLabsOptions = {}): 
       const secret = fake.secrets.get(secretId);
       if (secret) secret.used_by = emptyUsedBy();
     },
-    addEnvironmentVariable({ id, ...variable }) {
+    addEnvironmentVariable(variable) {
       variables += 1;
-      const stored = {
-        id: id ?? `envvar_fake_${variables}`,
-        workspace_id: WORKSPACE_ID,
-        created_at_unix_secs: CREATED,
-        updated_at_unix_secs: CREATED,
-        ...variable,
-      } as EnvironmentVariable;
+      const stored = environmentVariable(variable, variables);
       fake.environmentVariables.set(stored.id, stored);
       return stored;
     },
