@@ -127,6 +127,9 @@ function populate(fake: FakeElevenLabs, secrets: number): { inUse: number; unuse
   return { inUse, unused: secrets - inUse };
 }
 
+/** List requests the fake saw: secrets pages and environment-variable pages. */
+const listRequests = (fake: FakeElevenLabs) => fake.count('list') + fake.count('env_list');
+
 interface Expected {
   readonly status: SweepSummary['status'];
   readonly marksWritten: number;
@@ -205,6 +208,8 @@ async function onePass(fake: FakeElevenLabs, env: Record<string, string>): Promi
       api: {
         listSecrets: (...args: Parameters<ElevenLabsApi['listSecrets']>) =>
           timed('list', () => api.listSecrets(...args)),
+        listEnvironmentVariables: (...args: Parameters<ElevenLabsApi['listEnvironmentVariables']>) =>
+          timed('list', () => api.listEnvironmentVariables(...args)),
       },
       apiKey: { get: async () => API_KEY },
       now: () => tally.calendar + tally.slept + (performance.now() - tally.started),
@@ -230,7 +235,7 @@ async function onePass(fake: FakeElevenLabs, env: Record<string, string>): Promi
       Object.assign(tally, { calendar: T0 + run * DAY, slept: 0, sleeps: 0, queue: 0, lines: 0, bytes: 0 });
       Object.assign(tally, { list: 0, table: 0 });
       const before = { ...counts };
-      const lists = fake.count('list');
+      const lists = listRequests(fake);
       tally.started = performance.now();
       const summary = await runSweep(
         config,
@@ -243,7 +248,7 @@ async function onePass(fake: FakeElevenLabs, env: Record<string, string>): Promi
         listMs: tally.list,
         tableMs: tally.table,
         summary,
-        listCalls: fake.count('list') - lists,
+        listCalls: listRequests(fake) - lists,
         ops: {
           Query: counts.Query - before.Query,
           BatchWriteItem: counts.BatchWriteItem - before.BatchWriteItem,

@@ -22,6 +22,9 @@ export interface SweepSummary {
   readonly runId: string;
   readonly plan?: SweepPlan;
   readonly enqueued: number;
+  /** Secret-type environment variables read (absent when the inventory did not complete). */
+  readonly envVariables?: number;
+  /** List requests sent: secrets pages and environment-variable pages. */
   readonly listCalls: number;
   readonly durationMs: number;
   readonly reason?: string;
@@ -128,7 +131,7 @@ export async function runSweep(config: SweepConfig, deps: SweepDeps, deadlineMs:
       listCalls: inventory.listCalls,
     });
   }
-  const listCalls = inventory.listCalls;
+  const { listCalls, envVariables } = inventory;
 
   let plan: SweepPlan;
   const now = deps.now();
@@ -140,7 +143,13 @@ export async function runSweep(config: SweepConfig, deps: SweepDeps, deadlineMs:
       audits: planAudits(plan, now, config, deps.runId),
     });
   } catch (error) {
-    return finish({ status: 'aborted', reason: `marks table: ${describeError(error)}`, enqueued: 0, listCalls });
+    return finish({
+      status: 'aborted',
+      reason: `marks table: ${describeError(error)}`,
+      enqueued: 0,
+      envVariables,
+      listCalls,
+    });
   }
 
   for (const mark of plan.due) {
@@ -155,9 +164,9 @@ export async function runSweep(config: SweepConfig, deps: SweepDeps, deadlineMs:
       },
     );
   }
-  if (plan.capExceeded) return finish({ status: 'cap_exceeded', plan, enqueued: 0, listCalls });
+  if (plan.capExceeded) return finish({ status: 'cap_exceeded', plan, enqueued: 0, envVariables, listCalls });
   if (config.mode === 'report' || plan.due.length === 0)
-    return finish({ status: 'completed', plan, enqueued: 0, listCalls });
+    return finish({ status: 'completed', plan, enqueued: 0, envVariables, listCalls });
 
   const bodies = plan.due.map((mark) =>
     JSON.stringify({
@@ -193,7 +202,7 @@ export async function runSweep(config: SweepConfig, deps: SweepDeps, deadlineMs:
     deps.metrics.record('SweepEnqueueFailed', failed.size, 'Count');
     deps.logger.error('sweep_enqueue_failed', { runId: deps.runId, notEnqueued: failed.size, error: result.lastError });
   }
-  return finish({ status: 'completed', plan, enqueued: result.enqueued, listCalls });
+  return finish({ status: 'completed', plan, enqueued: result.enqueued, envVariables, listCalls });
 }
 
 /** One summary line and the run's metrics. */
@@ -204,6 +213,7 @@ function report(summary: SweepSummary, deps: SweepDeps): void {
   m.record('SweepDuration', summary.durationMs, 'Milliseconds');
   m.record('SweepAborted', summary.status === 'aborted' ? 1 : 0, 'Count');
   m.record('SweepCapExceeded', summary.status === 'cap_exceeded' ? 1 : 0, 'Count');
+  if (summary.envVariables !== undefined) m.record('SweepEnvVariables', summary.envVariables, 'Count');
   if (plan) {
     m.record('SweepInventorySize', plan.inventorySize, 'Count');
     m.record('SweepOwned', plan.owned, 'Count');
@@ -214,6 +224,7 @@ function report(summary: SweepSummary, deps: SweepDeps): void {
     m.record('SweepEnqueued', summary.enqueued, 'Count');
     m.record('SweepSkippedProtected', plan.skipped.protected_id + plan.skipped.protected_name, 'Count');
     m.record('SweepSkippedInUse', plan.skipped.in_use, 'Count');
+    m.record('SweepSkippedInUseEnvVariable', plan.skipped.in_use_env_variable, 'Count');
     m.record('SweepSkippedUnreadable', plan.skipped.unreadable, 'Count');
     m.record('SweepSkippedGracePeriod', plan.skipped.grace_period, 'Count');
     m.record('SweepSkippedCapExceeded', plan.skipped.cap_exceeded, 'Count');
@@ -226,6 +237,7 @@ function report(summary: SweepSummary, deps: SweepDeps): void {
     listCalls: summary.listCalls,
     enqueued: summary.enqueued,
     ...(summary.reason ? { reason: summary.reason } : {}),
+    ...(summary.envVariables === undefined ? {} : { envVariables: summary.envVariables }),
     ...(plan
       ? {
           inventorySize: plan.inventorySize,
