@@ -3,6 +3,7 @@
  * parses with, the producers validate with, and `schemas/*.json` are generated from.
  */
 import * as v from 'valibot';
+import { cutText } from '#core/cut-text.ts';
 import { RequestValidationError } from '#shared/errors.ts';
 
 /** Upper bound of a message body we accept, in UTF-8 bytes. */
@@ -17,7 +18,7 @@ export type Origin = (typeof ORIGINS)[number];
 
 /** A short, log-safe description of a received value for error messages. */
 export function received(input: unknown): string {
-  if (typeof input === 'string') return JSON.stringify(input.length > 40 ? `${input.slice(0, 40)}…` : input);
+  if (typeof input === 'string') return JSON.stringify(cutText(input, 41));
   if (input === null) return 'null';
   if (Array.isArray(input)) return 'an array';
   return `a ${typeof input}`;

@@ -3,6 +3,7 @@
  * envelope) in, a typed message or a refusal with its reason out. Never throws for bad input.
  */
 import * as v from 'valibot';
+import { cutText } from '#core/cut-text.ts';
 import {
   AgentRemovedDetailSchema,
   DETAIL_TYPES,
@@ -120,7 +121,7 @@ export function partitionIds(ids: readonly string[]): {
     if (SECRET_ID_PATTERN.test(id)) valid.add(id);
     else if (!invalid.has(id)) {
       const problem = formatIssues(v.safeParse(DeletionRequestSchema.entries.secretId, id).issues ?? []);
-      invalid.set(id, { secretId: JSON.stringify(id).slice(0, 60), problem });
+      invalid.set(id, { secretId: cutText(JSON.stringify(id), 60), problem });
     }
   }
   return { valid: [...valid], invalid: [...invalid.values()] };
