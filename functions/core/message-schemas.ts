@@ -20,8 +20,9 @@ export type Origin = (typeof ORIGINS)[number];
 export function received(input: unknown): string {
   if (typeof input === 'string') return JSON.stringify(cutText(input, 41));
   if (input === null) return 'null';
+  if (input === undefined) return 'nothing';
   if (Array.isArray(input)) return 'an array';
-  return `a ${typeof input}`;
+  return typeof input === 'object' ? 'an object' : `a ${typeof input}`;
 }
 
 export const SecretIdSchema = v.pipe(
@@ -133,7 +134,11 @@ const SecretIdListSchema = v.pipe(
   ),
 );
 
-const AgentIdSchema = v.pipe(v.string('agentId must be a string'), v.minLength(1), v.maxLength(256));
+const AgentIdSchema = v.pipe(
+  v.string((issue) => `agentId must be a string, received ${received(issue.input)}`),
+  v.minLength(1, 'agentId must not be empty'),
+  v.maxLength(256, (issue) => `agentId must be at most 256 characters, received ${issue.received}`),
+);
 
 export const AgentRemovedDetailSchema = v.strictObject(
   { agentId: AgentIdSchema, secretIds: SecretIdListSchema, reason: v.optional(ReasonSchema) },

@@ -12,27 +12,13 @@ import {
   DeletionRequestSchema,
   EnvelopeSchema,
   formatIssues,
-  MAX_BODY_BYTES,
   MultiDeletionRequestSchema,
   type Provenance,
-  received,
   SECRET_ID_PATTERN,
   validate,
 } from '#core/message-schemas.ts';
+import { parseStrictJson } from '#core/strict-json.ts';
 import { RequestValidationError } from '#shared/errors.ts';
-
-/** Parses JSON text with a size limit; throws RequestValidationError with a specific reason. */
-function parseJsonBody(body: string): unknown {
-  const bytes = Buffer.byteLength(body, 'utf8');
-  if (bytes > MAX_BODY_BYTES) {
-    throw new RequestValidationError(`body must be at most ${MAX_BODY_BYTES} bytes, received ${bytes} bytes`);
-  }
-  try {
-    return JSON.parse(body);
-  } catch (cause) {
-    throw new RequestValidationError(`body must be JSON, received ${received(body)}`, { cause });
-  }
-}
 
 export type ParsedMessage =
   | { readonly kind: 'single'; readonly request: DeletionRequest }
@@ -86,7 +72,7 @@ export function parseMessage(body: string): ParsedMessage | InvalidMessage {
 }
 
 function readMessage(body: string): ParsedMessage {
-  const value = parseJsonBody(body);
+  const value = parseStrictJson(body);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
     throw new RequestValidationError(`body must be a JSON object, received ${kind}`);
