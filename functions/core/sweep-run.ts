@@ -1,3 +1,4 @@
+import { cutText } from '#core/cut-text.ts';
 import { enqueueAll } from '#core/enqueue.ts';
 import type { AttemptPolicy } from '#core/http-attempts.ts';
 import type { DeletionRequest } from '#core/message-schemas.ts';
@@ -47,7 +48,7 @@ export function sweepRunId(event: unknown, requestId: string): string {
 const hours = (ms: number) => Math.round((ms / 3_600_000) * 10) / 10;
 
 /** Names are free text; keep the reason well under the message schema's 512 characters. */
-const shortName = (name: string) => (name.length > 200 ? `${name.slice(0, 200)}…` : name);
+const shortName = (name: string) => cutText(name, 201);
 
 function dueReason(mark: Mark, now: number, config: SweepConfig): string {
   return `stale: "${shortName(mark.name)}" unused since ${new Date(mark.firstSeenUnusedAt).toISOString()} (${hours(now - mark.firstSeenUnusedAt)} h, grace ${hours(config.gracePeriodMs)} h)`;
