@@ -37,8 +37,13 @@ export interface StoredSecret {
 export interface RecordedRequest {
   readonly method: string;
   readonly path: string;
+  /** The request target as sent: path and query string, e.g. `/v1/convai/secrets?page_size=100`. */
+  readonly url: string;
   readonly query: Record<string, string>;
+  /** `xi-api-key` included: compare through a copy without it, never store or snapshot it. */
   readonly headers: IncomingHttpHeaders;
+  /** The request body as sent ('' for GET and DELETE). */
+  readonly body: string;
   readonly route: Route;
   /** The `request-id` header the fake answered with. */
   readonly requestId: string;
@@ -246,17 +251,20 @@ export async function startFakeElevenLabs(options: FakeElevenLabsOptions = {}): 
     const method = incoming.method ?? 'GET';
     counter += 1;
     const requestId = `req_fake_${counter}`;
+    const chunks: Buffer[] = [];
+    for await (const chunk of incoming) chunks.push(chunk as Buffer);
     const req: RecordedRequest = {
       method,
       path: url.pathname,
+      url: incoming.url ?? '/',
       query: Object.fromEntries(url.searchParams),
       headers: incoming.headers,
+      body: Buffer.concat(chunks).toString(),
       route: routeOf(method, url.pathname),
       requestId,
     };
     fake.requests.push(req);
     res.setHeader('request-id', requestId);
-    incoming.resume();
     if (fake.latencyMs > 0) await wait(fake.latencyMs);
     await apply(scripted.get(req.route)?.shift() ?? fake.hook?.(req), req, res);
   }
