@@ -67,7 +67,7 @@ export function flag(): Kind<boolean> {
 /** One of a fixed list of words. */
 export function oneOf<const T extends string>(values: readonly [T, ...T[]]): Kind<T> {
   return scalar(v.picklist(values), `be one of ${values.map((value) => JSON.stringify(value)).join(', ')}`, {
-    type: values.map((value) => `\`${value}\``).join(' \\| '),
+    type: values.map((value) => `\`${value}\``).join(' | '),
     allowed: values.map((value) => `\`${value}\``).join(', '),
     fromEnv: (text) => text,
   });

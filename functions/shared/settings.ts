@@ -567,6 +567,7 @@ export const SETTINGS = {
     section: 'resources',
     kind: text('a table name'),
     required: 'the DynamoDB table of sweep marks',
+    defaultText: 'required by the sweep; on the worker only with a sweep',
     env: 'MARKS_TABLE_NAME',
     readBy: both,
   },
