@@ -47,7 +47,7 @@ export async function startLoopback(latencyMs = 0): Promise<Loopback> {
       AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
       AWS_CONFIG_FILE: '/nonexistent/aws-config',
       AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
-      // What infra/secret-janitor.ts sets, with the defaults of functions/shared/config.ts.
+      // What infra/secret-janitor.ts sets, with the defaults declared in functions/shared/settings.ts.
       NODE_OPTIONS: '--enable-source-maps',
       POWERTOOLS_SERVICE_NAME: 'convai-secret-janitor',
       API_KEY_SECRET_ID,

@@ -6,7 +6,7 @@
  * of docs/configuration.md are all derived from this object, so a value that synthesizes starts.
  */
 import * as v from 'valibot';
-import { DEFAULT_EVENT_SOURCE, SECRET_ID_PATTERN } from '#core/message-schemas.ts';
+import { DEFAULT_EVENT_SOURCE, objectMessage, SECRET_ID_PATTERN } from '#core/message-schemas.ts';
 import { scheduleExpressionProblem, timeZoneProblem } from '#shared/schedule-expression.ts';
 import {
   flag,
@@ -91,14 +91,18 @@ const secretIds = list('1-128 letters, digits, "_" or "-"', (id) => !SECRET_ID_P
 const both: readonly FunctionName[] = ['worker', 'sweep'];
 const notAwsSource = /^(?!aws\.)[A-Za-z0-9._/-]{1,256}$/;
 
+/** The shape of `scheduledDeletions`; `validateScheduledDeletion` (infra) checks each value at synth. */
 const ScheduledDeletionsSchema = v.array(
-  v.strictObject({
-    name: v.string(),
-    expression: v.string(),
-    timeZone: v.optional(v.string()),
-    secretIds: v.array(v.string()),
-    reason: v.optional(v.string()),
-  }),
+  v.strictObject(
+    {
+      name: v.string(),
+      expression: v.string(),
+      timeZone: v.optional(v.string()),
+      secretIds: v.array(v.string()),
+      reason: v.optional(v.string()),
+    },
+    objectMessage('a scheduled deletion', ['name', 'expression', 'timeZone', 'secretIds', 'reason']),
+  ),
 );
 
 export const SETTINGS = {

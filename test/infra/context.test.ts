@@ -183,3 +183,19 @@ describe('a context that synthesizes also starts', () => {
     expect(worker.sweep).toEqual({ mode: sweep.mode, gracePeriodMs: sweep.gracePeriodMs });
   });
 });
+
+describe('parseJanitorContext scheduledDeletions', () => {
+  it('names the unknown field of an entry', () => {
+    expect(
+      refusal({ ...KEY, scheduledDeletions: [{ name: 'a', expression: 'rate(1 day)', secretIds: ['x'], foo: 1 }] }),
+    ).toMatch(
+      /^scheduledDeletions must be a list of .* \(0\.foo: unknown field "foo" in a scheduled deletion; allowed: /,
+    );
+  });
+
+  it('names the missing field of an entry', () => {
+    expect(refusal({ ...KEY, scheduledDeletions: [{ name: 'a', secretIds: ['x'] }] })).toMatch(
+      /\(0\.expression: expression is required in a scheduled deletion, received nothing\)/,
+    );
+  });
+});
