@@ -40,7 +40,7 @@ export async function startLoopback(latencyMs = 0): Promise<Loopback> {
       // What the Lambda runtime sets (credentials are dummies; the fakes do not check them).
       ...lambdaRuntimeEnv('janitor-worker', LAMBDA_MEMORY_MB),
       ...aws.env(),
-      // What infra/secret-janitor.ts sets, with the defaults of functions/shared/config.ts.
+      // What infra/secret-janitor.ts sets, with the defaults declared in functions/shared/settings.ts.
       NODE_OPTIONS: '--enable-source-maps',
       POWERTOOLS_SERVICE_NAME: 'convai-secret-janitor',
       API_KEY_SECRET_ID,

@@ -5,6 +5,7 @@ import type { ElevenLabsApi, LogPort, MarksStore } from '#core/ports.ts';
 import { deletionLimit } from '#core/sweep-plan.ts';
 import { runSweep, type SweepSummary } from '#core/sweep-run.ts';
 import { loadSweepConfig, type SweepConfig } from '#shared/config.ts';
+import { SETTINGS } from '#shared/settings.ts';
 import { startMarksDynamo } from '#test/helpers/dynalite.ts';
 import { type FakeElevenLabs, startFakeElevenLabs } from '#test/helpers/fake-elevenlabs.ts';
 import { API_KEY } from './loopback.ts';
@@ -24,8 +25,8 @@ export const SWEEP_TIMEOUT_MS = 5 * 60_000;
 export const SWEEP_RUN_BUDGET = 0.2;
 /** The size the issue names; a run at another size is reported but not judged. */
 export const SWEEP_SCALE_JUDGED = 10_000;
-/** The largest MAX_DELETIONS_PER_RUN that loadSweepConfig accepts (functions/shared/config.ts). */
-export const MAX_DELETIONS_PER_RUN_ALLOWED = 1000;
+/** The largest MAX_DELETIONS_PER_RUN that loadSweepConfig accepts (declared in functions/shared/settings.ts). */
+export const MAX_DELETIONS_PER_RUN_ALLOWED = SETTINGS.maxDeletionsPerRun.kind.range?.max ?? 1000;
 /** Per list page, for the projection only: the API latency section 3 measures against. */
 export const PROJECTED_LIST_LATENCY_MS = API_LATENCY_MS;
 

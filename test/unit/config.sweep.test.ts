@@ -170,7 +170,7 @@ describe('loadSweepConfig', () => {
   ])('refuses the prefix "%s" (%s) naming the variable and the entry', (prefix) => {
     const { message } = refusal({ SWEEP_PREFIXES: `preview-,${prefix}` });
     expect(message).toBe(
-      `SWEEP_PREFIXES has an invalid entry "${prefix}": expected 1-128 characters without spaces or "*"`,
+      `SWEEP_PREFIXES has an invalid entry "${prefix}": expected 1-128 characters without whitespace, "*" or ","`,
     );
   });
 
@@ -194,7 +194,7 @@ describe('loadSweepConfig', () => {
 
   it('refuses an unknown SWEEP_MODE naming the allowed modes', () => {
     expect(refusal({ SWEEP_MODE: 'dry-run' }).message).toBe(
-      'SWEEP_MODE must be one of report, delete, received "dry-run"',
+      'SWEEP_MODE must be one of "report", "delete", received "dry-run"',
     );
   });
 
