@@ -10,6 +10,8 @@ import { createWorkerDeps } from '#shared/worker-deps.ts';
 
 // Read once at cold start: a bad variable fails the init with a message naming it.
 const config = loadWorkerConfig();
+// Every metric carries the workspace, so two janitors in one account never share a metric or an alarm.
+metrics.setDefaultDimensions({ workspace: config.workspace });
 const deps = createWorkerDeps(config);
 
 export function toQueuedRecord(record: SQSRecord, nowMs: number): QueuedRecord {
