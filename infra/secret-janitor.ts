@@ -85,6 +85,8 @@ export class SecretJanitor extends Construct {
   readonly triggers: JanitorTriggers;
   readonly worker: NodejsFunction;
   readonly sweep?: JanitorSweep;
+  /** UUID of the worker's SQS event source mapping: `enabled: false` or `pause` flips it. */
+  readonly eventSourceMappingId: string;
   readonly alarms: Alarm[] = [];
   /** Receives before SQS itself moves a message to the DLQ: a fixed backstop (see `MAX_RECEIVE_COUNT`). */
   readonly maxReceiveCount: number;
@@ -188,15 +190,15 @@ export class SecretJanitor extends Construct {
     this.deadLetterQueue.grantSendMessages(this.worker);
     // Fan-out: a multi-id message becomes one message per id on the same queue.
     this.queue.grantSendMessages(this.worker);
-    this.worker.addEventSource(
-      new SqsEventSource(this.queue, {
-        batchSize,
-        maxBatchingWindow: window.toSeconds() > 0 ? window : undefined,
-        maxConcurrency,
-        reportBatchItemFailures: true,
-        enabled: props.enabled ?? true,
-      }),
-    );
+    const eventSource = new SqsEventSource(this.queue, {
+      batchSize,
+      maxBatchingWindow: window.toSeconds() > 0 ? window : undefined,
+      maxConcurrency,
+      reportBatchItemFailures: true,
+      enabled: props.enabled ?? true,
+    });
+    this.worker.addEventSource(eventSource);
+    this.eventSourceMappingId = eventSource.eventSourceMappingId;
 
     if (props.sweep) {
       this.sweep = new JanitorSweep(this, 'Sweep', {
