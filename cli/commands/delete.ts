@@ -203,7 +203,12 @@ export async function deleteCommand(
       }),
     ),
   );
-  progress.stop();
+  progress.stop(
+    Object.entries(state.counts)
+      .filter(([, count]) => count > 0)
+      .map(([outcome, count]) => `${count} ${outcome.replace('_', ' ')}`)
+      .join(', '),
+  );
 
   const reached = results.some(
     (r) => r.outcome !== 'failed' && r.outcome !== 'not_attempted' && r.outcome !== 'auth_failed',
