@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { usageError } from '#cli/errors.ts';
+import { count } from '#cli/output.ts';
 import { secretIdProblem } from '#core/message-schemas.ts';
 
 /**
@@ -29,7 +30,7 @@ export function readSecretIds(positional: readonly string[], fromFile?: string):
   if (problems.length > 0) {
     const shown = problems.slice(0, 3).join('; ');
     const more = problems.length > 3 ? `; and ${problems.length - 3} more` : '';
-    throw usageError(`${problems.length} invalid secret ids, nothing was sent: ${shown}${more}`);
+    throw usageError(`${count(problems.length, 'invalid secret id')}, nothing was sent: ${shown}${more}`);
   }
   return [...new Set(entries.map(({ id }) => id))];
 }

@@ -96,7 +96,10 @@ export async function resolveApiKey(options: ApiOptions, terminal: Terminal): Pr
   if (isCancel(answer) || !answer.trim()) throw usageError('no ElevenLabs API key entered');
   registerSecret(answer.trim());
   try {
-    return { provider: fixed(extractApiKey(answer, 'apiKey', 'the key entered at the prompt')), source: 'the hidden prompt' };
+    return {
+      provider: fixed(extractApiKey(answer, 'apiKey', 'the key entered at the prompt')),
+      source: 'the hidden prompt',
+    };
   } catch (error) {
     throw usageError((error as Error).message.replace(/^secret /, ''), error);
   }

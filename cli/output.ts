@@ -92,3 +92,6 @@ export function formatAge(ms: number): string {
   if (s < 36 * 3600) return `${(s / 3600).toFixed(1)} h`;
   return `${(s / 86_400).toFixed(1)} d`;
 }
+
+/** `1 secret`, `3 secrets`. */
+export const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;

@@ -4,7 +4,7 @@ import { parseDuration, parseWhole, readSecretIds } from '#cli/args.ts';
 import { type HolderView, holderSummary, holderView } from '#cli/commands/secrets.ts';
 import type { ApiOptions, Terminal } from '#cli/credentials.ts';
 import { type CliError, EXIT, usageError } from '#cli/errors.ts';
-import { formatAge, type Output } from '#cli/output.ts';
+import { count, formatAge, type Output } from '#cli/output.ts';
 import { type DeleteAttempts, deleteWithRetries, readWithRetries } from '#core/http-attempts.ts';
 import { retryDelaySeconds } from '#core/retry-policy.ts';
 import { summarizeUsage } from '#core/used-by.ts';
@@ -158,16 +158,22 @@ export async function deleteCommand(
   const waitMs = options.wait === undefined ? undefined : parseDuration('--wait', options.wait);
   if (!options.dryRun && !options.yes && !terminal.stdinIsTty) {
     throw usageError(
-      `refusing to delete ${ids.length} secrets without --yes: stdin is not a terminal, so nobody can confirm`,
+      `refusing to delete ${count(ids.length, 'secret')} without --yes: stdin is not a terminal, so nobody can confirm`,
     );
   }
   const session = await openSession(options, terminal, concurrency);
   const verb = options.dryRun ? 'Dry run: read' : 'Delete';
-  out.note(`${verb} ${ids.length} secrets on ${session.baseUrl} (key from ${session.keySource}): ${listIds(ids)}`);
+  out.note(
+    `${verb} ${count(ids.length, 'secret')} on ${session.baseUrl} (key from ${session.keySource}): ${listIds(ids)}`,
+  );
   if (waitMs !== undefined && !options.dryRun) {
     out.note(`Secrets in use are tried again with the worker's backoff for up to ${formatAge(waitMs)}.`);
   }
-  if (!options.dryRun && !options.yes && !(await confirm(`Delete these ${ids.length} secrets?`))) {
+  if (
+    !options.dryRun &&
+    !options.yes &&
+    !(await confirm(`Delete ${ids.length === 1 ? 'this secret' : `these ${ids.length} secrets`}?`))
+  ) {
     out.note('Nothing was deleted.');
     return EXIT.failed;
   }

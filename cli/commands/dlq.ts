@@ -9,7 +9,7 @@ import {
 import { parseWhole } from '#cli/args.ts';
 import { clientConfig, requireRegion } from '#cli/aws.ts';
 import { awsCall, EXIT, failure } from '#cli/errors.ts';
-import { formatAge, type Output } from '#cli/output.ts';
+import { count, formatAge, type Output } from '#cli/output.ts';
 
 export interface DlqOptions {
   readonly queueUrl: string;
@@ -201,7 +201,7 @@ export async function dlqListCommand(options: DlqOptions, out: Output): Promise<
       out.table(HEAD, rows(shown));
       const filter =
         options.reason === undefined ? '' : ` (${shown.length} with a reason starting "${options.reason}")`;
-      out.line(`${messages.length} messages read${filter}; all are visible again`);
+      out.line(`${count(messages.length, 'message')} read${filter}; all are visible again`);
     }
     return EXIT.ok;
   });

@@ -3,7 +3,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { readSecretIds } from '#cli/args.ts';
 import { clientConfig, requireRegion } from '#cli/aws.ts';
 import { EXIT, failure, usageError } from '#cli/errors.ts';
-import type { Output } from '#cli/output.ts';
+import { count, type Output } from '#cli/output.ts';
 import { MAX_IDS_PER_REQUEST } from '#core/message-schemas.ts';
 import { publishAgentRemoved, QueueError, RequestValidationError, requestSecretDeletion } from '#producer/index.ts';
 
@@ -39,7 +39,7 @@ export async function enqueueCommand(positional: readonly string[], options: Enq
     enqueued += (await produce(() => requestSecretDeletion(request, { queueUrl: options.queueUrl, client }))).enqueued;
   }
   if (out.json) out.document({ queueUrl: options.queueUrl, enqueued, secretIds: ids });
-  else out.line(`Enqueued ${enqueued} deletion requests on ${options.queueUrl}`);
+  else out.line(`Enqueued ${count(enqueued, 'deletion request')} on ${options.queueUrl}`);
   return EXIT.ok;
 }
 
@@ -66,6 +66,9 @@ export async function publishAgentRemovedCommand(positional: readonly string[], 
     ),
   );
   if (out.json) out.document({ eventId, agentId: options.agent, secretIds: ids });
-  else out.line(`Published "Agent Removed" for ${options.agent} with ${ids.length} secret ids (event ${eventId})`);
+  else
+    out.line(
+      `Published "Agent Removed" for ${options.agent} with ${count(ids.length, 'secret id')} (event ${eventId})`,
+    );
   return EXIT.ok;
 }

@@ -1,7 +1,7 @@
 import { openSession, type Session, sessionProblem } from '#cli/api.ts';
 import type { ApiOptions, Terminal } from '#cli/credentials.ts';
 import { EXIT, failure, usageError } from '#cli/errors.ts';
-import type { Output } from '#cli/output.ts';
+import { count, type Output } from '#cli/output.ts';
 import { type InventoryItem, listInventory } from '#core/sweep-inventory.ts';
 import type { Usage } from '#core/used-by.ts';
 import { DEFAULTS } from '#shared/config.ts';
@@ -116,6 +116,6 @@ export async function listSecretsCommand(options: ListOptions, out: Output, term
     rows.map((row) => [row.secretId, row.name, ...holderCells(row)]),
   );
   const inUse = rows.filter((row) => row.inUse).length;
-  out.line(`${rows.length} secrets: ${inUse} in use, ${rows.length - inUse} unused (${listCalls} list calls)`);
+  out.line(`${count(rows.length, 'secret')}: ${inUse} in use, ${rows.length - inUse} unused (${listCalls} list calls)`);
   return EXIT.ok;
 }

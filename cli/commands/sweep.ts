@@ -2,7 +2,7 @@ import { openSession } from '#cli/api.ts';
 import { holderSummary, holderView, readInventory } from '#cli/commands/secrets.ts';
 import type { ApiOptions, Terminal } from '#cli/credentials.ts';
 import { EXIT, usageError } from '#cli/errors.ts';
-import type { Output } from '#cli/output.ts';
+import { count, type Output } from '#cli/output.ts';
 import type { Mark } from '#core/ports.ts';
 import { deletionLimit, planSweep, type SkipReason } from '#core/sweep-plan.ts';
 import { loadSweepConfig, type SweepConfig } from '#shared/config.ts';
@@ -144,7 +144,7 @@ export async function sweepPreviewCommand(options: PreviewOptions, out: Output, 
   out.line(
     plan.capExceeded
       ? `CAP EXCEEDED: ${plan.capExceeded.due} due > ${plan.capExceeded.limit} allowed (${plan.capExceeded.cap}); a run now would delete nothing`
-      : `A run now would delete ${wouldDelete.length} secrets. Preview only: nothing was written or deleted.`,
+      : `A run now would delete ${count(wouldDelete.length, 'secret')}. Preview only: nothing was written or deleted.`,
   );
   return EXIT.ok;
 }

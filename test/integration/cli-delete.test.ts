@@ -131,7 +131,7 @@ describe('delete', () => {
     const run = await runCli(['delete', 'sec_a'], { env, input: 'y\n' });
     expect(run.code).toBe(2);
     expect(run.stderr).toBe(
-      'error: refusing to delete 1 secrets without --yes: stdin is not a terminal, so nobody can confirm\n',
+      'error: refusing to delete 1 secret without --yes: stdin is not a terminal, so nobody can confirm\n',
     );
     expect(elevenlabs.requests).toHaveLength(0);
   });

@@ -77,7 +77,7 @@ describe('enqueue and publish', () => {
   it('refuses an invalid id with exit 2 and sends nothing', async () => {
     const out = await runCli(['enqueue', 'sec_a', 'no/slash', '--queue-url', queueUrl], { env });
     expect(out.code).toBe(2);
-    expect(out.stderr).toContain('1 invalid secret ids, nothing was sent: argument 2');
+    expect(out.stderr).toContain('1 invalid secret id, nothing was sent: argument 2');
     expect(aws.messages(nameOf(queueUrl))).toHaveLength(0);
   });
 

@@ -176,7 +176,7 @@ describe('sweep preview', () => {
     expect(run.stdout).toMatch(/sec_busy\s*│\s*session-busy\s*│\s*skip\s*│\s*in_use\s*│\s*agents: agent_live/);
     expect(run.stdout).toMatch(/sec_keep\s*│\s*session-keep\s*│\s*skip\s*│\s*protected_name/);
     expect(run.stdout).toMatch(/sec_pinned\s*│\s*session-pinned\s*│\s*skip\s*│\s*protected_id/);
-    expect(run.stdout).toContain('A run now would delete 1 secrets. Preview only: nothing was written or deleted.');
+    expect(run.stdout).toContain('A run now would delete 1 secret. Preview only: nothing was written or deleted.');
     expect(elevenlabs.count('delete')).toBe(0);
     expect(elevenlabs.secrets.size).toBe(5);
   });
