@@ -116,6 +116,6 @@ export async function listSecretsCommand(options: ListOptions, out: Output, term
     rows.map((row) => [row.secretId, row.name, ...holderCells(row)]),
   );
   const inUse = rows.filter((row) => row.inUse).length;
-  out.line(`${count(rows.length, 'secret')}: ${inUse} in use, ${rows.length - inUse} unused (${listCalls} list calls)`);
+  out.line(`${count(rows.length, 'secret')}: ${inUse} in use, ${rows.length - inUse} unused (${count(listCalls, "list call")})`);
   return EXIT.ok;
 }

@@ -41,7 +41,7 @@ describe('secrets list', () => {
     expect(run.stderr).toBe('');
     for (const id of ['sec_free', 'sec_busy', 'sec_keep', 'sec_other']) expect(run.stdout).toContain(id);
     expect(run.stdout).toMatch(/sec_busy\s*│\s*session-busy\s*│\s*agent_live/);
-    expect(run.stdout).toContain('4 secrets: 1 in use, 3 unused (1 list calls)');
+    expect(run.stdout).toContain('4 secrets: 1 in use, 3 unused (1 list call)');
   });
 
   it('prints one JSON document with holders when --json is given', async () => {
