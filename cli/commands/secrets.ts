@@ -116,6 +116,8 @@ export async function listSecretsCommand(options: ListOptions, out: Output, term
     rows.map((row) => [row.secretId, row.name, ...holderCells(row)]),
   );
   const inUse = rows.filter((row) => row.inUse).length;
-  out.line(`${count(rows.length, 'secret')}: ${inUse} in use, ${rows.length - inUse} unused (${count(listCalls, "list call")})`);
+  out.line(
+    `${count(rows.length, 'secret')}: ${inUse} in use, ${rows.length - inUse} unused (${count(listCalls, 'list call')})`,
+  );
   return EXIT.ok;
 }
