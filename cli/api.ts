@@ -7,6 +7,7 @@ import { attemptPolicy } from '#core/process-deletion.ts';
 import { realTime } from '#shared/aws-clients.ts';
 import { loadWorkerConfig, type WorkerConfig } from '#shared/config.ts';
 import { ApiRequestError } from '#shared/errors.ts';
+import { redactingApi } from '#shared/redacting-clients.ts';
 import pkg from '../package.json' with { type: 'json' };
 
 /**
@@ -56,6 +57,7 @@ function observed(api: ElevenLabsApi, seen: LastSeen): ElevenLabsApi {
     deleteSecret: (...args) => watch(api.deleteSecret(...args)),
     getSecret: (...args) => watch(api.getSecret(...args)),
     listSecrets: (...args) => watch(api.listSecrets(...args)),
+    listEnvironmentVariables: (...args) => watch(api.listEnvironmentVariables(...args)),
   };
 }
 
@@ -64,8 +66,11 @@ export async function openSession(options: ApiOptions, terminal: Terminal, maxSo
   const baseUrl = resolveBaseUrl(options, terminal.env);
   const key = await resolveApiKey(options, terminal);
   const seen: LastSeen = { answered: false };
+  // As in the Lambdas: every answer is scrubbed of the key before the core reads (and cuts) it.
   const api = observed(
-    createElevenLabsClient({ baseUrl, userAgent: `convai-secret-janitor-cli/${pkg.version}`, maxSockets }),
+    redactingApi(
+      createElevenLabsClient({ baseUrl, userAgent: `convai-secret-janitor-cli/${pkg.version}`, maxSockets }),
+    ),
     seen,
   );
   return {

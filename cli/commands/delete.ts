@@ -5,6 +5,7 @@ import { type HolderView, holderSummary, holderView } from '#cli/commands/secret
 import type { ApiOptions, Terminal } from '#cli/credentials.ts';
 import { type CliError, EXIT, usageError } from '#cli/errors.ts';
 import { count, formatAge, type Output } from '#cli/output.ts';
+import { type EnvVariableListing, listEnvVariableUses } from '#core/env-variables.ts';
 import { type DeleteAttempts, deleteWithRetries, readWithRetries } from '#core/http-attempts.ts';
 import { retryDelaySeconds } from '#core/retry-policy.ts';
 import { summarizeUsage } from '#core/used-by.ts';
@@ -40,23 +41,59 @@ export interface ItemResult {
 
 const DONE: ReadonlySet<ItemOutcome> = new Set(['deleted', 'already_gone', 'would_delete']);
 
-/** Who holds a secret: GET it and read `used_by` as the sweep does. */
-async function lookupHolders(
-  session: Session,
-  secretId: string,
-): Promise<Pick<ItemResult, 'holders' | 'holdersLookup'>> {
+type EnvUses = () => Promise<EnvVariableListing>;
+
+/** Secret-type environment variables, read once per run and only when needed (as the worker's lookup does). */
+function envVariableUses(session: Session): EnvUses {
+  let listing: Promise<EnvVariableListing> | undefined;
+  return () => {
+    listing ??= listEnvVariableUses(session.deps, session.policy, Number.MAX_SAFE_INTEGER, {
+      pageSize: DEFAULTS.listPageSize,
+      maxPages: 10_000,
+    });
+    return listing;
+  };
+}
+
+interface Lookup {
+  readonly status?: number;
+  readonly httpAttempts: number;
+  /** Set when the secret was read: its holders from `used_by` and environment variables. */
+  readonly holders?: HolderView;
+  readonly holdersLookup?: string;
+  readonly kind: string;
+}
+
+/**
+ * Who holds a secret: GET it and read `used_by` as the sweep does, plus the secret-type environment
+ * variables that reference it. Holders stay unset when the secret could not be read.
+ */
+async function lookupHolders(session: Session, secretId: string, env: EnvUses): Promise<Lookup> {
   const attempts = await readWithRetries(
     (apiKey, timeoutMs) => session.api.getSecret(secretId, apiKey, timeoutMs),
     session.deps,
     session.policy,
     itemDeadline(session),
   );
-  if (attempts.result.kind !== 'ok') return { holdersLookup: describeAttempts(attempts) };
+  const base = {
+    kind: attempts.result.kind,
+    httpAttempts: attempts.httpAttempts,
+    ...(attempts.status === undefined ? {} : { status: attempts.status }),
+  };
+  if (attempts.result.kind !== 'ok') return { ...base, holdersLookup: describeAttempts(attempts) };
+  let usedBy: unknown;
   try {
-    return { holders: holderView(summarizeUsage((JSON.parse(attempts.body ?? '') as { used_by?: unknown }).used_by)) };
+    usedBy = (JSON.parse(attempts.body ?? '') as { used_by?: unknown }).used_by;
   } catch {
-    return { holdersLookup: 'the secret answer is not JSON' };
+    usedBy = undefined; // unreadable: counts as in use
   }
+  const listing = await env();
+  const labels = listing.ok ? (listing.bySecret.get(secretId) ?? []) : [];
+  return {
+    ...base,
+    holders: holderView(summarizeUsage(usedBy), labels),
+    ...(listing.ok ? {} : { holdersLookup: `environment variables not read: ${listing.reason}` }),
+  };
 }
 
 function resultOf(secretId: string, outcome: ItemOutcome, attempts: DeleteAttempts | undefined, httpAttempts: number) {
@@ -80,7 +117,13 @@ interface RunState {
  * One secret through the worker's attempt loop and classification. In use: with `--wait`, tried
  * again after the worker's in-use backoff until the wait is over; then reported with its holders.
  */
-async function deleteOne(session: Session, secretId: string, waitUntil: number | undefined, state: RunState) {
+async function deleteOne(
+  session: Session,
+  secretId: string,
+  waitUntil: number | undefined,
+  state: RunState,
+  env: EnvUses,
+): Promise<ItemResult> {
   let httpAttempts = 0;
   for (let receive = 1; ; receive += 1) {
     if (state.stop) return resultOf(secretId, 'not_attempted', undefined, httpAttempts);
@@ -97,7 +140,12 @@ async function deleteOne(session: Session, secretId: string, waitUntil: number |
         state.waiting -= 1;
         continue;
       }
-      return { ...resultOf(secretId, 'in_use', attempts, httpAttempts), ...(await lookupHolders(session, secretId)) };
+      const { holders, holdersLookup } = await lookupHolders(session, secretId, env);
+      return {
+        ...resultOf(secretId, 'in_use', attempts, httpAttempts),
+        ...(holders ? { holders } : {}),
+        ...(holdersLookup ? { holdersLookup } : {}),
+      };
     }
     const problem = sessionProblem(session, kind, attempts.status);
     if (problem) {
@@ -108,34 +156,28 @@ async function deleteOne(session: Session, secretId: string, waitUntil: number |
   }
 }
 
-/** `--dry-run`: reads each secret (GET) and says what a deletion would meet. Deletes nothing. */
-async function inspectOne(session: Session, secretId: string, state: RunState): Promise<ItemResult> {
+/**
+ * `--dry-run`: reads each secret (GET), and the environment variables once, and says what a
+ * deletion would meet. Deletes nothing.
+ */
+async function inspectOne(session: Session, secretId: string, state: RunState, env: EnvUses): Promise<ItemResult> {
   if (state.stop) return { secretId, outcome: 'not_attempted', httpAttempts: 0 };
-  const attempts = await readWithRetries(
-    (apiKey, timeoutMs) => session.api.getSecret(secretId, apiKey, timeoutMs),
-    session.deps,
-    session.policy,
-    itemDeadline(session),
-  );
+  const seen = await lookupHolders(session, secretId, env);
   const base = {
     secretId,
-    httpAttempts: attempts.httpAttempts,
-    ...(attempts.status ? { status: attempts.status } : {}),
+    httpAttempts: seen.httpAttempts,
+    ...(seen.status === undefined ? {} : { status: seen.status }),
   };
-  if (attempts.status === 404) return { ...base, outcome: 'already_gone' };
-  if (attempts.result.kind === 'ok') {
-    const usage = summarizeUsage((JSON.parse(attempts.body ?? '{}') as { used_by?: unknown }).used_by);
-    return usage.inUse
-      ? { ...base, outcome: 'in_use', holders: holderView(usage) }
-      : { ...base, outcome: 'would_delete' };
+  const lookup = seen.holdersLookup ? { holdersLookup: seen.holdersLookup } : {};
+  if (seen.status === 404) return { ...base, outcome: 'already_gone' };
+  if (seen.holders) {
+    return seen.holders.inUse
+      ? { ...base, outcome: 'in_use', holders: seen.holders, ...lookup }
+      : { ...base, outcome: 'would_delete', ...lookup };
   }
-  const problem = sessionProblem(session, attempts.result.kind, attempts.status);
+  const problem = sessionProblem(session, seen.kind, seen.status);
   if (problem) state.stop ??= problem;
-  return {
-    ...base,
-    outcome: problem && attempts.result.kind === 'auth' ? 'auth_failed' : 'failed',
-    detail: describeAttempts(attempts),
-  };
+  return { ...base, outcome: seen.kind === 'auth' ? 'auth_failed' : 'failed', detail: seen.holdersLookup ?? '' };
 }
 
 const listIds = (ids: readonly string[]) =>
@@ -193,13 +235,14 @@ export async function deleteCommand(
   const progress = await out.progress(options.dryRun ? 'Reading' : 'Deleting', ids.length);
   const waitUntil = waitMs === undefined ? undefined : Date.now() + waitMs;
   const limit = pLimit(concurrency);
+  const env = envVariableUses(session);
   let finished = 0;
   const results: ItemResult[] = await Promise.all(
     ids.map((id) =>
       limit(async () => {
         const result = options.dryRun
-          ? await inspectOne(session, id, state)
-          : await deleteOne(session, id, waitUntil, state);
+          ? await inspectOne(session, id, state, env)
+          : await deleteOne(session, id, waitUntil, state, env);
         finished += 1;
         state.counts[result.outcome] += 1;
         const { deleted, already_gone: gone, in_use: inUse, failed } = state.counts;

@@ -18,6 +18,7 @@ const LISTS = [
   ['tools', 'Tools'],
   ['phone_numbers', 'Phone numbers'],
   ['mcp_servers', 'MCP servers'],
+  ['env_variables', 'Env variables'],
   ['others', 'Others'],
 ] as const;
 export const HOLDER_HEAD = [...LISTS.map(([, title]) => title), 'Unknown', 'Has more'];
@@ -34,12 +35,25 @@ export interface HolderView {
   readonly hasMore: readonly string[];
 }
 
-export function holderView(usage: Usage): HolderView {
-  const holders = usage.holders as Readonly<Record<string, readonly string[]>>;
+/**
+ * `used_by` as the sweep reads it, plus the secret-type environment variables that reference the
+ * secret (by label, under `env_variables`): a use `used_by` does not show.
+ */
+export function holderView(usage: Usage, envVariables: readonly string[] = []): HolderView {
+  const holders: Readonly<Record<string, readonly string[]>> =
+    envVariables.length > 0
+      ? { ...usage.holders, env_variables: [...(usage.holders.env_variables ?? []), ...envVariables] }
+      : usage.holders;
   const unknownHolders = Object.values(holders)
     .flat()
     .filter((name) => UNKNOWN.test(name)).length;
-  return { inUse: usage.inUse, unreadable: usage.unreadable, holders, unknownHolders, hasMore: [...usage.hasMore] };
+  return {
+    inUse: usage.inUse || envVariables.length > 0,
+    unreadable: usage.unreadable,
+    holders,
+    unknownHolders,
+    hasMore: [...usage.hasMore],
+  };
 }
 
 /** One table cell per list, then unknown and has-more. */
@@ -82,6 +96,12 @@ export async function readInventory(
       progress.update(pages, `pages of up to ${DEFAULTS.listPageSize}`);
       return response;
     },
+    listEnvironmentVariables: async (...args: Parameters<Session['api']['listEnvironmentVariables']>) => {
+      const response = await session.api.listEnvironmentVariables(...args);
+      pages += 1;
+      progress.update(pages, 'pages (secrets, then environment variables)');
+      return response;
+    },
   };
   const inventory = await listInventory(
     prefixes,
@@ -105,7 +125,11 @@ export async function listSecretsCommand(options: ListOptions, out: Output, term
   const prefixes = options.prefix.length > 0 ? options.prefix : [''];
   const { secrets, listCalls } = await readInventory(session, prefixes, out);
   const rows = secrets
-    .map((secret) => ({ secretId: secret.secretId, name: secret.name, ...holderView(secret.usage) }))
+    .map((secret) => ({
+      secretId: secret.secretId,
+      name: secret.name,
+      ...holderView(secret.usage, secret.envVariables),
+    }))
     .filter((row) => (options.unused ? !row.inUse : options.inUse ? row.inUse : true));
   if (out.json) {
     out.document({ baseUrl: session.baseUrl, prefixes: options.prefix, count: rows.length, listCalls, secrets: rows });

@@ -70,7 +70,7 @@ export async function sweepPreviewCommand(options: PreviewOptions, out: Output, 
   const now = Date.now();
   const marks = new Map<string, Mark>(
     secrets
-      .filter((secret) => !secret.usage.inUse)
+      .filter((secret) => !secret.usage.inUse && secret.envVariables.length === 0)
       .map((secret) => [
         secret.secretId,
         {
@@ -97,7 +97,9 @@ export async function sweepPreviewCommand(options: PreviewOptions, out: Output, 
       secretId: secret.secretId,
       name: secret.name,
       reason,
-      ...(secret.usage.inUse ? { holders: holderView(secret.usage) } : {}),
+      ...(secret.usage.inUse || secret.envVariables.length > 0
+        ? { holders: holderView(secret.usage, secret.envVariables) }
+        : {}),
     });
   }
   const limit = deletionLimit(plan.owned, config);

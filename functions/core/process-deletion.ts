@@ -1,3 +1,4 @@
+import { listEnvVariableUses } from '#core/env-variables.ts';
 import { type AttemptPolicy, type DeleteAttempts, deleteWithRetries } from '#core/http-attempts.ts';
 import type { DeletionRequest } from '#core/message-schemas.ts';
 import type { QueuedRecord, RecordReport, WorkerDeps } from '#core/ports.ts';
@@ -17,15 +18,39 @@ export function attemptPolicy(config: WorkerConfig): AttemptPolicy {
   };
 }
 
-async function lookupHolders(secretId: string, deps: WorkerDeps, timeoutMs: number) {
+/** Environment-variable pages the holder lookup reads at most (100 variables each). */
+const LOOKUP_ENV_PAGES = 10;
+
+/**
+ * Who holds a secret ElevenLabs refused to delete, for the log: `used_by` from GET secret, and the
+ * secret-type environment variables that reference it (`env_variables`, by label). One attempt per
+ * request, within the deadline. Never decides anything: the request is retried later either way.
+ */
+async function lookupHolders(secretId: string, deps: WorkerDeps, config: WorkerConfig, deadlineMs: number) {
+  const found: Record<string, unknown> = {};
+  let holders: Record<string, readonly string[]> | undefined;
   try {
+    const timeoutMs = Math.min(config.requestTimeoutMs, deadlineMs - deps.now());
     const response = await deps.api.getSecret(secretId, await deps.apiKey.get(), timeoutMs);
-    if (response.status !== 200) return { lookupStatus: response.status };
-    const usage = summarizeUsage((JSON.parse(response.body) as { used_by?: unknown }).used_by);
-    return { holders: usage.holders, ...(usage.hasMore.length ? { holdersHasMore: usage.hasMore } : {}) };
+    if (response.status !== 200) found.lookupStatus = response.status;
+    else {
+      const usage = summarizeUsage((JSON.parse(response.body) as { used_by?: unknown }).used_by);
+      holders = { ...usage.holders };
+      if (usage.hasMore.length) found.holdersHasMore = usage.hasMore;
+    }
   } catch (error) {
-    return { lookupError: describeError(error) };
+    found.lookupError = describeError(error);
   }
+  const env = await listEnvVariableUses(
+    { api: deps.api, apiKey: deps.apiKey, now: deps.now, sleep: deps.sleep, random: deps.random },
+    { ...attemptPolicy(config), maxQuickRetries: 0 },
+    deadlineMs,
+    { pageSize: 100, maxPages: LOOKUP_ENV_PAGES },
+  );
+  const labels = env.ok ? env.bySecret.get(secretId) : undefined;
+  if (!env.ok) found.envVariablesLookupError = env.reason;
+  else if (labels) holders = { ...holders, env_variables: [...(holders?.env_variables ?? []), ...labels].slice(0, 10) };
+  return holders ? { holders, ...found } : found;
 }
 
 /**
@@ -172,9 +197,7 @@ export async function processDeletion(
       return { outcome: 'already_gone', retry: false, fields };
     case 'in_use': {
       if (request.origin === 'sweep') return skipInUseSweepDeletion(request, deps, fields);
-      const holders = config.lookupHolders
-        ? await lookupHolders(request.secretId, deps, Math.min(config.requestTimeoutMs, deadlineMs - deps.now()))
-        : {};
+      const holders = config.lookupHolders ? await lookupHolders(request.secretId, deps, config, deadlineMs) : {};
       return retryLater(record, deps, config, 'in_use_deferred', { kind: 'in_use' }, { ...fields, ...holders });
     }
     case 'auth':

@@ -1,3 +1,4 @@
+import { cutText } from '#core/cut-text.ts';
 import { enqueueAll } from '#core/enqueue.ts';
 import type { AttemptPolicy } from '#core/http-attempts.ts';
 import type { DeletionRequest } from '#core/message-schemas.ts';
@@ -22,6 +23,9 @@ export interface SweepSummary {
   readonly runId: string;
   readonly plan?: SweepPlan;
   readonly enqueued: number;
+  /** Secret-type environment variables read (absent when the inventory did not complete). */
+  readonly envVariables?: number;
+  /** List requests sent: secrets pages and environment-variable pages. */
   readonly listCalls: number;
   readonly durationMs: number;
   readonly reason?: string;
@@ -44,7 +48,7 @@ export function sweepRunId(event: unknown, requestId: string): string {
 const hours = (ms: number) => Math.round((ms / 3_600_000) * 10) / 10;
 
 /** Names are free text; keep the reason well under the message schema's 512 characters. */
-const shortName = (name: string) => (name.length > 200 ? `${name.slice(0, 200)}…` : name);
+const shortName = (name: string) => cutText(name, 201);
 
 function dueReason(mark: Mark, now: number, config: SweepConfig): string {
   return `stale: "${shortName(mark.name)}" unused since ${new Date(mark.firstSeenUnusedAt).toISOString()} (${hours(now - mark.firstSeenUnusedAt)} h, grace ${hours(config.gracePeriodMs)} h)`;
@@ -128,7 +132,7 @@ export async function runSweep(config: SweepConfig, deps: SweepDeps, deadlineMs:
       listCalls: inventory.listCalls,
     });
   }
-  const listCalls = inventory.listCalls;
+  const { listCalls, envVariables } = inventory;
 
   let plan: SweepPlan;
   const now = deps.now();
@@ -140,7 +144,13 @@ export async function runSweep(config: SweepConfig, deps: SweepDeps, deadlineMs:
       audits: planAudits(plan, now, config, deps.runId),
     });
   } catch (error) {
-    return finish({ status: 'aborted', reason: `marks table: ${describeError(error)}`, enqueued: 0, listCalls });
+    return finish({
+      status: 'aborted',
+      reason: `marks table: ${describeError(error)}`,
+      enqueued: 0,
+      envVariables,
+      listCalls,
+    });
   }
 
   for (const mark of plan.due) {
@@ -155,9 +165,9 @@ export async function runSweep(config: SweepConfig, deps: SweepDeps, deadlineMs:
       },
     );
   }
-  if (plan.capExceeded) return finish({ status: 'cap_exceeded', plan, enqueued: 0, listCalls });
+  if (plan.capExceeded) return finish({ status: 'cap_exceeded', plan, enqueued: 0, envVariables, listCalls });
   if (config.mode === 'report' || plan.due.length === 0)
-    return finish({ status: 'completed', plan, enqueued: 0, listCalls });
+    return finish({ status: 'completed', plan, enqueued: 0, envVariables, listCalls });
 
   const bodies = plan.due.map((mark) =>
     JSON.stringify({
@@ -193,7 +203,7 @@ export async function runSweep(config: SweepConfig, deps: SweepDeps, deadlineMs:
     deps.metrics.record('SweepEnqueueFailed', failed.size, 'Count');
     deps.logger.error('sweep_enqueue_failed', { runId: deps.runId, notEnqueued: failed.size, error: result.lastError });
   }
-  return finish({ status: 'completed', plan, enqueued: result.enqueued, listCalls });
+  return finish({ status: 'completed', plan, enqueued: result.enqueued, envVariables, listCalls });
 }
 
 /** One summary line and the run's metrics. */
@@ -204,6 +214,7 @@ function report(summary: SweepSummary, deps: SweepDeps): void {
   m.record('SweepDuration', summary.durationMs, 'Milliseconds');
   m.record('SweepAborted', summary.status === 'aborted' ? 1 : 0, 'Count');
   m.record('SweepCapExceeded', summary.status === 'cap_exceeded' ? 1 : 0, 'Count');
+  if (summary.envVariables !== undefined) m.record('SweepEnvVariables', summary.envVariables, 'Count');
   if (plan) {
     m.record('SweepInventorySize', plan.inventorySize, 'Count');
     m.record('SweepOwned', plan.owned, 'Count');
@@ -214,6 +225,7 @@ function report(summary: SweepSummary, deps: SweepDeps): void {
     m.record('SweepEnqueued', summary.enqueued, 'Count');
     m.record('SweepSkippedProtected', plan.skipped.protected_id + plan.skipped.protected_name, 'Count');
     m.record('SweepSkippedInUse', plan.skipped.in_use, 'Count');
+    m.record('SweepSkippedInUseEnvVariable', plan.skipped.in_use_env_variable, 'Count');
     m.record('SweepSkippedUnreadable', plan.skipped.unreadable, 'Count');
     m.record('SweepSkippedGracePeriod', plan.skipped.grace_period, 'Count');
     m.record('SweepSkippedCapExceeded', plan.skipped.cap_exceeded, 'Count');
@@ -226,6 +238,7 @@ function report(summary: SweepSummary, deps: SweepDeps): void {
     listCalls: summary.listCalls,
     enqueued: summary.enqueued,
     ...(summary.reason ? { reason: summary.reason } : {}),
+    ...(summary.envVariables === undefined ? {} : { envVariables: summary.envVariables }),
     ...(plan
       ? {
           inventorySize: plan.inventorySize,

@@ -18,6 +18,7 @@ beforeAll(async () => {
 
 beforeEach(() => {
   elevenlabs.secrets.clear();
+  elevenlabs.environmentVariables.clear();
   elevenlabs.requests.length = 0;
   elevenlabs.hook = undefined;
 });
@@ -136,15 +137,29 @@ describe('delete', () => {
     expect(elevenlabs.requests).toHaveLength(0);
   });
 
-  it('reads but deletes nothing with --dry-run', async () => {
+  it('reads but deletes nothing with --dry-run, counting environment-variable uses', async () => {
     elevenlabs.addSecret('sec_a');
     elevenlabs.addSecret('sec_busy');
     elevenlabs.markInUse('sec_busy', 'agent_x');
-    const run = await runCli(['delete', 'sec_a', 'sec_busy', 'sec_gone', '--dry-run', '--json'], { env });
-    expect(jsonOf<DeleteDoc>(run).summary).toEqual({ would_delete: 1, in_use: 1, already_gone: 1 });
+    elevenlabs.addSecret('sec_env');
+    elevenlabs.addEnvironmentVariable({
+      label: 'CRM_TOKEN',
+      type: 'secret',
+      values: { production: { secret_id: 'sec_env' } },
+    });
+    const run = await runCli(['delete', 'sec_a', 'sec_busy', 'sec_env', 'sec_gone', '--dry-run', '--json'], { env });
+    const doc = jsonOf<DeleteDoc>(run);
+    expect(doc.summary).toEqual({ would_delete: 1, in_use: 2, already_gone: 1 });
+    expect(doc.results[2]).toMatchObject({
+      secretId: 'sec_env',
+      outcome: 'in_use',
+      holders: { holders: { env_variables: ['CRM_TOKEN'] } },
+    });
+    // The environment variables are read once for the whole run.
+    expect(elevenlabs.count('env_list')).toBe(1);
     expect(run.code).toBe(1);
     expect(elevenlabs.count('delete')).toBe(0);
-    expect(elevenlabs.secrets.size).toBe(2);
+    expect(elevenlabs.secrets.size).toBe(3);
   });
 
   it('exits 2 in one line and stops when ElevenLabs answers 401', async () => {

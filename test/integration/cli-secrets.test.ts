@@ -17,6 +17,7 @@ beforeAll(async () => {
 
 beforeEach(() => {
   elevenlabs.secrets.clear();
+  elevenlabs.environmentVariables.clear();
   elevenlabs.requests.length = 0;
   elevenlabs.hook = undefined;
 });
@@ -41,7 +42,7 @@ describe('secrets list', () => {
     expect(run.stderr).toBe('');
     for (const id of ['sec_free', 'sec_busy', 'sec_keep', 'sec_other']) expect(run.stdout).toContain(id);
     expect(run.stdout).toMatch(/sec_busy\s*│\s*session-busy\s*│\s*agent_live/);
-    expect(run.stdout).toContain('4 secrets: 1 in use, 3 unused (1 list call)');
+    expect(run.stdout).toContain('4 secrets: 1 in use, 3 unused (2 list calls)');
   });
 
   it('prints one JSON document with holders when --json is given', async () => {
@@ -59,7 +60,24 @@ describe('secrets list', () => {
       unknownHolders: 0,
       hasMore: [],
     });
-    expect(elevenlabs.requests.map((r) => r.query.search)).toEqual(['session-']);
+    expect(elevenlabs.requests.filter((r) => r.route === 'list').map((r) => r.query.search)).toEqual(['session-']);
+  });
+
+  it('counts a secret an environment variable references as in use, naming the variable', async () => {
+    workspace();
+    elevenlabs.addEnvironmentVariable({
+      label: 'CRM_TOKEN',
+      type: 'secret',
+      values: { production: { secret_id: 'sec_free' } },
+    });
+    const doc = jsonOf<{ secrets: Record<string, unknown>[] }>(await runCli(['secrets', 'list', '--json'], { env }));
+    expect(doc.secrets.find((s) => s.secretId === 'sec_free')).toMatchObject({
+      inUse: true,
+      holders: { env_variables: ['CRM_TOKEN'] },
+    });
+    const human = await runCli(['secrets', 'list', '--unused'], { env });
+    expect(human.stdout).not.toContain('sec_free');
+    expect(human.stdout).toMatch(/Env variables/);
   });
 
   it('reads every page and filters with --unused and --in-use', async () => {
@@ -68,7 +86,8 @@ describe('secrets list', () => {
     const unused = jsonOf<{ count: number; listCalls: number }>(
       await runCli(['secrets', 'list', '--json', '--unused'], { env }),
     );
-    expect(unused).toMatchObject({ count: 149, listCalls: 2 });
+    // Two pages of secrets and one of environment variables.
+    expect(unused).toMatchObject({ count: 149, listCalls: 3 });
     const inUse = jsonOf<{ secrets: { secretId: string }[] }>(
       await runCli(['--json', 'secrets', 'list', '--in-use'], { env }),
     );
@@ -179,6 +198,23 @@ describe('sweep preview', () => {
     expect(run.stdout).toContain('A run now would delete 1 secret. Preview only: nothing was written or deleted.');
     expect(elevenlabs.count('delete')).toBe(0);
     expect(elevenlabs.secrets.size).toBe(5);
+  });
+
+  it('skips a secret an environment variable references, with its own reason', async () => {
+    workspace();
+    elevenlabs.addEnvironmentVariable({
+      label: 'SESSION_KEY',
+      type: 'secret',
+      values: { staging: { secret_id: 'sec_free' } },
+    });
+    const doc = jsonOf<{ wouldDelete: unknown[]; skipped: Record<string, unknown>[] }>(
+      await runCli(['sweep', 'preview', '--json', '--prefix', 'session-'], { env }),
+    );
+    expect(doc.wouldDelete).toEqual([{ secretId: 'sec_keep', name: 'session-keep' }]);
+    expect(doc.skipped.find((s) => s.secretId === 'sec_free')).toMatchObject({
+      reason: 'in_use_env_variable',
+      holders: { holders: { env_variables: ['SESSION_KEY'] } },
+    });
   });
 
   it('prints the plan as JSON, with the caps stopping the run when too many are due', async () => {

@@ -99,8 +99,8 @@ describe('CLI holder columns', () => {
     );
     const cells = holderCells(view);
     expect(cells[0]).toMatch(/^agent_1\n.*agent_9.*unknown\)$/);
-    expect(cells[4]).toBe('workflow_x');
-    expect(cells.slice(5)).toEqual(['1', 'agents_has_more']);
+    expect(cells[5]).toBe('workflow_x');
+    expect(cells.slice(6)).toEqual(['1', 'agents_has_more']);
     expect(holderSummary(view)).toContain('has more: agents_has_more');
   });
 

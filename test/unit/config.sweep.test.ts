@@ -224,11 +224,13 @@ describe('sweep safety defaults in effect', () => {
     secretId: id,
     name: `ci-run-${id}`,
     usage: summarizeUsage(EMPTY_USED_BY),
+    envVariables: [],
   });
   const inUseItem = (id: string): InventoryItem => ({
     secretId: id,
     name: `ci-run-${id}`,
     usage: summarizeUsage({ agents: [{ id: 'agent_1' }] }),
+    envVariables: [],
   });
   const markFor = (id: string, firstSeenUnusedAt: number, lastSeenUnusedAt: number): Mark => ({
     secretId: id,
