@@ -1,5 +1,6 @@
 import type { SweepListCalls } from './api-efficiency.ts';
 import type { Bundles } from './bundles.ts';
+import type { CliStart } from './cli-start.ts';
 import type { VariantResult } from './cold-start.ts';
 import type { CostLine } from './cost.ts';
 import type { MachineInfo } from './machine.ts';
@@ -8,6 +9,7 @@ import type { MemoryResults } from './memory.ts';
 import {
   apiSection,
   bundleSection,
+  cliStartSection,
   coldStartSection,
   costSection,
   memorySection,
@@ -30,6 +32,7 @@ export interface Results {
   readonly warm: WarmResults;
   readonly sweep: SweepListCalls;
   readonly sweepScale: SweepScale;
+  readonly cli: CliStart;
   readonly memory: MemoryResults;
   readonly cost: CostLine[];
 }
@@ -71,5 +74,6 @@ export function renderMarkdown(r: Results): string {
     memorySection(r.memory, r.warm, judged),
     costSection(r.cost, r.warm),
     sweepScaleSection(r.sweepScale, judged('sweep-run-time')),
+    cliStartSection(r.cli),
   ].join('\n\n')}\n`;
 }

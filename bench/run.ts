@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { measureSweepListCalls } from './api-efficiency.ts';
 import { buildBundles, bundleOf } from './bundles.ts';
+import { measureCliStart } from './cli-start.ts';
 import { measureColdStarts } from './cold-start.ts';
 import { costModel } from './cost.ts';
 import { startLoopback } from './loopback.ts';
@@ -75,6 +76,8 @@ step('sweep list calls');
 const sweep = await measureSweepListCalls();
 step(`sweep runs: ${SETTINGS.sweepPasses} × 3 runs over ${SETTINGS.sweepSecrets} secrets (dynalite)`);
 const sweepScale = await measureSweepScale(SETTINGS.sweepSecrets, SETTINGS.sweepPasses);
+step(`CLI start-up: ${SETTINGS.coldStartRuns} × --help, --version and bare node`);
+const cli = await measureCliStart('bench/.tmp/cli', SETTINGS.coldStartRuns);
 
 const get = (id: string) => variants.find((variant) => variant.id === id);
 const initOf = (id: string) => (get(id)?.bootMs.median ?? Number.NaN) + (get(id)?.initMs.median ?? Number.NaN);
@@ -95,12 +98,13 @@ const results: Results = {
   runtimeSeconds: (performance.now() - started) / 1000,
   machine,
   settings: SETTINGS,
-  targets: evaluateTargets({ cold: ratios, warm, memory, sweep, sweepScale, quick }),
+  targets: evaluateTargets({ cold: ratios, warm, memory, sweep, sweepScale, cli, quick }),
   bundles,
   coldStart: { variants, ratios },
   warm,
   sweep,
   sweepScale,
+  cli,
   memory,
   cost,
 };

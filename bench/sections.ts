@@ -1,5 +1,6 @@
 import type { SweepListCalls } from './api-efficiency.ts';
 import type { BundleSize, Bundles } from './bundles.ts';
+import type { CliStart } from './cli-start.ts';
 import type { VariantResult } from './cold-start.ts';
 import type { CostLine } from './cost.ts';
 import { dist, kib, mb, mbPer1000, ms, ratios, table } from './markdown.ts';
@@ -232,4 +233,19 @@ ${table(head, rows)}
 - dynalite does not throttle. Marks are spread over 16 partition keys (\`MARK#0\` … \`MARK#f\`); DynamoDB serves one
   partition at up to 1,000 write units per second, and the adapter sends run 1's ${n(first?.marksWritten ?? 0)} mark writes back to back: a
   large first run could still meet throttling in AWS (\`UnprocessedItems\`, retried for up to 8 rounds). Not measured here.`;
+}
+
+export function cliStartSection(c: CliStart): string {
+  const rows = [
+    ['`convai-secret-janitor --help`', dist(c.helpMs), ms(c.helpMs.median - c.bareNodeMs.median)],
+    ['`convai-secret-janitor --version`', dist(c.versionMs), ms(c.versionMs.median - c.bareNodeMs.median)],
+    ['bare `node -e 0` (the floor)', dist(c.bareNodeMs), '0.0'],
+  ];
+  return `## 8. CLI start-up
+
+The operator CLI built as \`npm run build\` writes it (\`scripts/cli-bundle.ts\`): an entry of ${kib(c.entryBytes)} and
+chunks that each command loads on first use, ${kib(c.totalBytes)} in all. Wall time from spawn() to exit, in ms,
+${c.runs} fresh processes each, interleaved, one discarded warm-up each; no network call is made.
+
+${table(['Command', 'Spawn to exit (median / p95)', 'Above bare node (median)'], rows)}`;
 }

@@ -1,4 +1,5 @@
 import type { SweepListCalls } from './api-efficiency.ts';
+import { CLI_START_BUDGET_MS, type CliStart } from './cli-start.ts';
 import type { VariantId, VariantResult } from './cold-start.ts';
 import { type MemoryResults, MIB, PEAK_BUDGET_BYTES } from './memory.ts';
 import { ratio } from './stats.ts';
@@ -68,11 +69,12 @@ export interface TargetInput {
   readonly memory: MemoryResults;
   readonly sweep: SweepListCalls;
   readonly sweepScale: SweepScale;
+  readonly cli: CliStart;
   /** Smoke mode: too few runs to judge the memory peak or trend or bundled vs left-out SDK, and the sweep on fewer secrets (reported, not judged). */
   readonly quick: boolean;
 }
 
-export function evaluateTargets({ cold, warm, memory, sweep, sweepScale, quick }: TargetInput): Target[] {
+export function evaluateTargets({ cold, warm, memory, sweep, sweepScale, cli, quick }: TargetInput): Target[] {
   const batchRatio = ratio(warm.tenRecord.batchMs.median, warm.idealBatchMs);
   const run = warm.thousand.run;
   const deletesPerDeletion = ratio(run.deleteCalls, run.requested);
@@ -128,6 +130,13 @@ export function evaluateTargets({ cold, warm, memory, sweep, sweepScale, quick }
       pass: sweep.measured ? sweep.listCalls <= sweep.ideal : null,
     },
     sweepRunTarget(sweepScale, quick),
+    {
+      id: 'cli-start',
+      what: `CLI start-up, \`--help\` of the built bundle, spawn to exit (median of ${cli.runs}; bare \`node -e 0\` ${cli.bareNodeMs.median.toFixed(0)} ms)`,
+      measured: `${cli.helpMs.median.toFixed(0)} ms (p95 ${cli.helpMs.p95.toFixed(0)} ms; --version ${cli.versionMs.median.toFixed(0)} ms)`,
+      target: `≤ ${CLI_START_BUDGET_MS} ms`,
+      pass: cli.helpMs.median <= CLI_START_BUDGET_MS,
+    },
     {
       id: 'peak-rss',
       what: `Peak RSS over ${memory.batches} batches, median of ${memory.runs} runs (empty handler ${mib(memory.floorPeakRssBytes.median)}, peer ${mib(memory.peerPeakRssBytes.median)})`,

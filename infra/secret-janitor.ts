@@ -97,6 +97,8 @@ export class SecretJanitor extends Construct {
   readonly triggers: JanitorTriggers;
   readonly worker: NodejsFunction;
   readonly sweep?: JanitorSweep;
+  /** UUID of the worker's SQS event source mapping: `enabled: false` or `pause` flips it. */
+  readonly eventSourceMappingId: string;
   readonly alarms: Alarm[] = [];
   /** The ElevenLabs workspace this janitor serves. */
   readonly workspace: string;
@@ -193,15 +195,15 @@ export class SecretJanitor extends Construct {
     this.deadLetterQueue.grantSendMessages(this.worker);
     // Fan-out: a multi-id message becomes one message per id on the same queue.
     this.queue.grantSendMessages(this.worker);
-    this.worker.addEventSource(
-      new SqsEventSource(this.queue, {
-        batchSize,
-        maxBatchingWindow: windowSeconds > 0 ? Duration.seconds(windowSeconds) : undefined,
-        maxConcurrency,
-        reportBatchItemFailures: true,
-        enabled: propValue(SETTINGS.enabled, props.enabled),
-      }),
-    );
+    const queueSource = new SqsEventSource(this.queue, {
+      batchSize,
+      maxBatchingWindow: windowSeconds > 0 ? Duration.seconds(windowSeconds) : undefined,
+      maxConcurrency,
+      reportBatchItemFailures: true,
+      enabled: propValue(SETTINGS.enabled, props.enabled),
+    });
+    this.worker.addEventSource(queueSource);
+    this.eventSourceMappingId = queueSource.eventSourceMappingId;
 
     if (props.sweep) {
       this.sweep = new JanitorSweep(this, 'Sweep', {

@@ -6,6 +6,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import type { JanitorContext } from '#infra/context.ts';
+import { addOperatorOutputs } from '#infra/outputs.ts';
 import { SecretJanitor } from '#infra/secret-janitor.ts';
 
 const hours = (value: number | undefined) => (value === undefined ? undefined : Duration.hours(value));
@@ -68,5 +69,6 @@ export class JanitorStack extends Stack {
         protectedNamePatterns: config.sweep.protectedNamePatterns,
       },
     });
+    addOperatorOutputs(this, this.janitor);
   }
 }

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { SQSRecord } from 'aws-lambda';
+import { answerControlPlane, type ControlState } from '#test/helpers/fake-aws-control.ts';
 
 /**
  * A loopback fake of the two AWS JSON-protocol services the janitor uses: Secrets Manager
@@ -36,8 +37,10 @@ export interface RecordedAwsRequest {
 /** Answer to force for an operation: an AWS error `{__type, message}` with status 400 unless given. */
 export type AwsFault = { type: string; message?: string; status?: number };
 
-export interface FakeAws {
+export interface FakeAws extends ControlState {
   readonly endpoint: string;
+  /** Entries accepted by EventBridge PutEvents. */
+  readonly events: Record<string, unknown>[];
   /** Calls per operation, e.g. `calls.get('GetSecretValue')`. */
   readonly calls: Map<string, number>;
   /** Every request, in arrival order; tests may empty it (`requests.length = 0`). */
@@ -118,6 +121,7 @@ export async function startFakeAws(): Promise<FakeAws> {
       const now = Date.now();
       const max = Number(input.MaxNumberOfMessages ?? 1);
       const timeout = Number(input.VisibilityTimeout ?? 30);
+      const withAttributes = Array.isArray(input.MessageAttributeNames) && input.MessageAttributeNames.length > 0;
       const ready = queueOf(input.QueueUrl)
         .filter((m) => m.visibleAt <= now)
         .slice(0, max);
@@ -127,7 +131,9 @@ export async function startFakeAws(): Promise<FakeAws> {
         m.receiptHandle = `rh-${randomUUID()}`;
         const attributes = { ApproximateReceiveCount: String(m.receiveCount), SentTimestamp: String(m.sentAt) };
         const { messageId: MessageId, receiptHandle: ReceiptHandle, body: Body } = m;
-        return { MessageId, ReceiptHandle, Body, MD5OfBody: md5(Body), Attributes: attributes };
+        const extra =
+          withAttributes && Object.keys(m.messageAttributes).length ? { MessageAttributes: m.messageAttributes } : {};
+        return { MessageId, ReceiptHandle, Body, MD5OfBody: md5(Body), Attributes: attributes, ...extra };
       });
       return Messages.length ? { Messages } : {};
     },
@@ -141,7 +147,76 @@ export async function startFakeAws(): Promise<FakeAws> {
       message.visibleAt = Date.now() + Number(input.VisibilityTimeout) * 1000;
       return {};
     },
+    ChangeMessageVisibilityBatch(input) {
+      const queue = queueOf(input.QueueUrl);
+      return batch(input, (entry) => {
+        byHandle(queue, entry.ReceiptHandle).visibleAt = Date.now() + Number(entry.VisibilityTimeout) * 1000;
+      });
+    },
+    DeleteMessageBatch(input) {
+      const queue = queueOf(input.QueueUrl);
+      return batch(input, (entry) => {
+        queue.splice(queue.indexOf(byHandle(queue, entry.ReceiptHandle)), 1);
+      });
+    },
+    GetQueueAttributes(input) {
+      const now = Date.now();
+      const queue = queueOf(input.QueueUrl);
+      const name = String(input.QueueUrl).split('/').pop();
+      const count = (test: (m: FakeMessage) => boolean) => String(queue.filter(test).length);
+      return {
+        Attributes: {
+          ApproximateNumberOfMessages: count((m) => m.visibleAt <= now),
+          ApproximateNumberOfMessagesNotVisible: count((m) => m.visibleAt > now && m.receiveCount > 0),
+          ApproximateNumberOfMessagesDelayed: count((m) => m.visibleAt > now && m.receiveCount === 0),
+          QueueArn: `arn:aws:sqs:${REGION}:${ACCOUNT_ID}:${name}`,
+        },
+      };
+    },
+    PutEvents(input) {
+      const entries = (input.Entries ?? []) as Record<string, unknown>[];
+      fake.events.push(...entries);
+      return { FailedEntryCount: 0, Entries: entries.map(() => ({ EventId: randomUUID() })) };
+    },
+    /** CloudWatch: `ApproximateAgeOfOldestMessage` of a queue, computed from its messages now. */
+    GetMetricData(input) {
+      const queries = (input.MetricDataQueries ?? []) as {
+        Id: string;
+        MetricStat: { Metric: { Dimensions?: { Name: string; Value: string }[] } };
+      }[];
+      return {
+        MetricDataResults: queries.map((query) => {
+          const queue = query.MetricStat.Metric.Dimensions?.find((d) => d.Name === 'QueueName')?.Value ?? '';
+          const sent = fake.messages(queue).map((m) => m.sentAt);
+          const values = sent.length ? [Math.floor((Date.now() - Math.min(...sent)) / 1000)] : [];
+          const timestamps = values.length ? [Math.floor(Date.now() / 1000)] : [];
+          return {
+            Id: query.Id,
+            Label: 'ApproximateAgeOfOldestMessage',
+            StatusCode: 'Complete',
+            Timestamps: timestamps,
+            Values: values,
+          };
+        }),
+      };
+    },
   };
+
+  /** A *Batch call: every entry on its own, failures reported per entry as SQS does. */
+  function batch(input: Record<string, unknown>, run: (entry: Record<string, unknown>) => void) {
+    const Successful = [];
+    const Failed = [];
+    for (const entry of (input.Entries ?? []) as Record<string, unknown>[]) {
+      try {
+        run(entry);
+        Successful.push({ Id: entry.Id });
+      } catch (error) {
+        const fault = error as AwsFault;
+        Failed.push({ Id: entry.Id, SenderFault: true, Code: fault.type, Message: fault.message ?? fault.type });
+      }
+    }
+    return { Successful, Failed };
+  }
 
   function reply(res: ServerResponse, status: number, body: unknown, version: string) {
     res.writeHead(status, { 'content-type': `application/x-amz-json-${version}`, 'x-amzn-requestid': randomUUID() });
@@ -152,11 +227,28 @@ export async function startFakeAws(): Promise<FakeAws> {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
+      const text = Buffer.concat(chunks).toString();
+      const control = answerControlPlane(
+        req.method ?? 'GET',
+        req.url ?? '/',
+        String(req.headers['content-type'] ?? ''),
+        text,
+        fake,
+      );
+      if (control) {
+        const operation = req.url?.includes('event-source-mappings')
+          ? `${req.method} EventSourceMapping`
+          : 'DescribeStacks';
+        fake.calls.set(operation, (fake.calls.get(operation) ?? 0) + 1);
+        res.writeHead(control.status, { ...control.headers, 'x-amzn-requestid': randomUUID() });
+        res.end(control.body);
+        return;
+      }
       const target = String(req.headers['x-amz-target'] ?? '');
       const operation = target.split('.').pop() ?? '';
-      const version = target.startsWith('AmazonSQS.') ? '1.0' : '1.1';
+      const version = /^(AmazonSQS|GraniteServiceVersion20100801)\./.test(target) ? '1.0' : '1.1';
       fake.calls.set(operation, (fake.calls.get(operation) ?? 0) + 1);
-      const body = Buffer.concat(chunks).toString();
+      const body = text;
       fake.requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, operation, body });
       try {
         const input = JSON.parse(body || '{}') as Record<string, unknown>;
@@ -177,6 +269,9 @@ export async function startFakeAws(): Promise<FakeAws> {
 
   const fake: FakeAws = {
     endpoint,
+    events: [],
+    stacks: new Map(),
+    eventSourceMappings: new Map(),
     calls: new Map(),
     requests: [],
     secrets: new Map(),
@@ -192,6 +287,10 @@ export async function startFakeAws(): Promise<FakeAws> {
     env: () => ({
       AWS_ENDPOINT_URL_SQS: endpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: endpoint,
+      AWS_ENDPOINT_URL_CLOUDFORMATION: endpoint,
+      AWS_ENDPOINT_URL_LAMBDA: endpoint,
+      AWS_ENDPOINT_URL_CLOUDWATCH: endpoint,
       AWS_ACCESS_KEY_ID: 'AKIAFAKEFAKEFAKEFAKE',
       AWS_SECRET_ACCESS_KEY: 'fake-secret-access-key',
       AWS_REGION: REGION,

@@ -32,6 +32,22 @@ describe('module boundaries', () => {
     expect(wrong).toEqual([]);
   });
 
+  it('keeps the CLI out of the functions and the stack, and CDK code out of the CLI bundle', () => {
+    const tree = (folder: string) =>
+      readdirSync(join(ROOT, '..', folder), { recursive: true, encoding: 'utf8' })
+        .filter((name) => name.endsWith('.ts'))
+        .map((name) => join(ROOT, '..', folder, name));
+    const intoCli = [...tree('functions'), ...tree('infra')].filter((file) =>
+      importsOf(file).some((specifier) => specifier.startsWith('#cli/')),
+    );
+    expect(intoCli).toEqual([]);
+    const cdkInCli = tree('cli').flatMap((file) =>
+      importsOf(file).filter((specifier) => /^#infra\/(?!output-names\.ts$)|^aws-cdk-lib|^constructs$/.test(specifier)),
+    );
+    expect(cdkInCli).toEqual([]);
+    expect(importsOf(join(ROOT, '..', 'cli', 'commands', 'status.ts'))).toContain('#infra/output-names.ts');
+  });
+
   it('finds the imports of a file, so the checks above can fail', () => {
     expect(importsOf(join(ROOT, 'core', 'process-record.ts'))).toContain('#core/parse-message.ts');
     expect(importsOf(join(ROOT, 'shared', 'aws-clients.ts'))).toContain('#adapters/queue.ts');
