@@ -112,11 +112,13 @@ export async function requestSecretDeletion(
   request: SecretDeletionRequest,
   target: QueueTarget,
 ): Promise<{ enqueued: number }> {
-  const { secretIds, reason } = validate(DeletionRequestedDetailSchema, request);
+  const { secretIds, reason, workspace } = validate(DeletionRequestedDetailSchema, request);
   requireValidIds(secretIds);
   const queue = createQueueAdapter({ client: target.client ?? new SQSClient({}), queueUrl: target.queueUrl });
   const unique = partitionIds(secretIds).valid;
-  const result = await enqueueAll(childBodies(unique, reason ? { origin: 'request', reason } : { origin: 'request' }), {
+  // The janitor of another workspace refuses a message naming this one, and the default janitor one naming none.
+  const provenance = { origin: 'request' as const, ...(reason ? { reason } : {}), ...(workspace ? { workspace } : {}) };
+  const result = await enqueueAll(childBodies(unique, provenance), {
     queue,
     sleep: realSleep,
     random: Math.random,

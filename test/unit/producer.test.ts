@@ -83,6 +83,24 @@ describe('requestSecretDeletion', () => {
     expect(batchCalls().flatMap(sentBodies)).toEqual([{ secretId: 'sec_a', origin: 'request' }]);
   });
 
+  it('names the workspace in every body when the request names one, which only that janitor accepts', async () => {
+    sqs.on(SendMessageBatchCommand).callsFake(answerBatch());
+    await requestSecretDeletion({ secretIds: ['sec_a'], workspace: 'eu' }, { queueUrl: QUEUE_URL, client: client() });
+    const [body] = batchCalls()
+      .flatMap((call) => call.Entries ?? [])
+      .map((entry) => entry.MessageBody ?? '');
+    expect(JSON.parse(body ?? 'null')).toEqual({ secretId: 'sec_a', origin: 'request', workspace: 'eu' });
+    expect(parseMessage(body ?? '', { eventSource: DEFAULT_EVENT_SOURCE, workspace: 'eu' }).kind).toBe('single');
+    expect(parseMessage(body ?? '').kind).toBe('invalid');
+  });
+
+  it('rejects a workspace name before any SQS call when it is not one the worker accepts', async () => {
+    await expect(
+      requestSecretDeletion({ secretIds: ['sec_a'], workspace: 'eu/west' }, { queueUrl: QUEUE_URL, client: client() }),
+    ).rejects.toThrow(RequestValidationError);
+    expect(batchCalls()).toEqual([]);
+  });
+
   it('sends to the target queue in batches of at most 10 when given 23 ids', async () => {
     sqs.on(SendMessageBatchCommand).callsFake(answerBatch());
     const result = await requestSecretDeletion({ secretIds: ids(23) }, { queueUrl: QUEUE_URL, client: client() });
@@ -265,6 +283,12 @@ describe('publishAgentRemoved', () => {
     eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: EVENT_ID }] });
     await publishAgentRemoved(detail);
     expect(JSON.parse(putEntries()[0]?.Detail ?? 'null')).toEqual(detail);
+  });
+
+  it('puts the workspace in the detail when the event names one', async () => {
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: EVENT_ID }] });
+    await publishAgentRemoved({ ...detail, workspace: 'eu' });
+    expect(JSON.parse(putEntries()[0]?.Detail ?? 'null')).toEqual({ ...detail, workspace: 'eu' });
   });
 
   it('returns the event id EventBridge assigned when the entry is accepted', async () => {
