@@ -39,6 +39,8 @@ export interface ContainerWiring {
   readonly queue: QueuePort;
   readonly marks: Map<string, Mark>;
   readonly random: Random;
+  /** Called when an environment reaches its timeout. */
+  readonly onTimeout?: () => void;
 }
 
 export const TIMEOUT_MESSAGE = 'Task timed out after 60.00 seconds';
@@ -84,6 +86,7 @@ export function createContainerPool(wiring: ContainerWiring) {
         calls += 1;
         if (killAfter !== undefined && calls >= killAfter) {
           frozen = true;
+          wiring.onTimeout?.();
           kill?.(new Error(TIMEOUT_MESSAGE));
           return never();
         }

@@ -29,16 +29,17 @@ export const SECRETS_OUTAGES = [
 
 /**
  * Draws that depend only on the seed, the fault, a key (the message) and how often that key met this
- * fault point: the schedule repeats whatever order concurrent records run in. Hits are tallied.
+ * fault point: the schedule repeats whatever order concurrent records run in. Hits are tallied
+ * unless `count` is false (the caller counts when the fault really happens).
  */
 export function createStrikes(seed: number, counts: Record<string, number>) {
   const occurrences = new Map<string, number>();
-  return (kind: string, rate: number, key: string): boolean => {
+  return (kind: string, rate: number, key: string, options: { count?: boolean } = {}): boolean => {
     const id = `${kind} ${key}`;
     const n = (occurrences.get(id) ?? 0) + 1;
     occurrences.set(id, n);
     const hit = seededRandom(seedOf(seed, id, n))() < rate;
-    if (hit) tally(counts, kind);
+    if (hit && options.count !== false) tally(counts, kind);
     return hit;
   };
 }

@@ -41,7 +41,10 @@ export function figures(run: SoakRun, states: TerminalStates): string {
       ...run.proxy.faults,
       total: `${apiFaults} of ${run.proxy.records.length} API requests (${((100 * apiFaults) / run.proxy.records.length).toFixed(1)} %)`,
     }),
-    table('AWS and Lambda faults by kind', { ...run.awsFaults, '401 from a rotated key': run.rotationUnauthorized }),
+    table('AWS and Lambda faults by kind', {
+      ...Object.fromEntries(Object.entries(run.awsFaults).sort()),
+      '401 from a rotated key': run.rotationUnauthorized,
+    }),
     table('terminal states by kind', {
       ...Object.fromEntries(Object.entries(terminal).sort()),
       'reached more than once': `${repeated} (duplicate deliveries, lost answers, timed-out invocations)`,

@@ -158,6 +158,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakRun> {
     queue: localQueuePort(queue, dlq),
     marks,
     random: seededRandom(seedOf(options.seed, 'worker')),
+    onTimeout: () => {
+      awsFaults.function_timeout = (awsFaults.function_timeout ?? 0) + 1;
+    },
   });
   const invocationErrors: unknown[] = [];
   const runner = createQueueRunner({
@@ -173,7 +176,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakRun> {
     handler: (event, context) => {
       const head = event.Records[0];
       const key = `${head?.body} ${head?.attributes.ApproximateReceiveCount}`;
-      const timesOut = event.Records.length >= 2 && strikes('function_timeout', AWS_FAULT_RATES.functionTimeout, key);
+      const timesOut =
+        event.Records.length >= 2 &&
+        strikes('function_timeout', AWS_FAULT_RATES.functionTimeout, key, { count: false });
       const killAt = timesOut
         ? dice(seededRandom(seedOf(options.seed, key))).int(2, 2 * event.Records.length)
         : undefined;

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { HTTP_FAULTS } from '#test/helpers/fault-plan.ts';
 import {
   delayViolations,
@@ -12,6 +12,7 @@ import {
   terminalViolations,
   untouchableViolations,
 } from '#test/helpers/soak-checks.ts';
+import { TIMEOUT_MESSAGE } from '#test/helpers/soak-container.ts';
 import { figures } from '#test/helpers/soak-figures.ts';
 import { runSoak, type SoakRun } from '#test/helpers/soak-harness.ts';
 import { keyLeaks, leakSources } from '#test/helpers/soak-leaks.ts';
@@ -23,8 +24,18 @@ import { keyLeaks, leakSources } from '#test/helpers/soak-leaks.ts';
  * override the defaults; `npm run soak` is the long mode. See docs/reliability.md.
  */
 
-const SEED = Number(process.env.SOAK_SEED ?? 20261126);
-const REQUESTS = Number(process.env.SOAK_REQUESTS ?? 2000);
+function fromEnv(name: string, fallback: number, min: number, max: number): number {
+  const raw = process.env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < min || value > max) {
+    throw new Error(`${name} must be a whole number from ${min} to ${max}, received "${raw}"`);
+  }
+  return value;
+}
+
+const SEED = fromEnv('SOAK_SEED', 20261126, 0, 2 ** 32 - 1);
+const REQUESTS = fromEnv('SOAK_REQUESTS', 2000, 100, 1_000_000);
 /** Room for the long mode: about 30 ms of real time per request, never under 3 minutes. */
 const TIMEOUT_MS = Math.max(180_000, REQUESTS * 30);
 
@@ -36,18 +47,13 @@ beforeAll(async () => {
   run = await runSoak({ seed: SEED, requests: REQUESTS });
   logs = logRecords(run.output);
   states = terminalStates(run, logs);
-  console.log(figures(run, states));
+  console.log(`${figures(run, states)}\n  (SOAK_SEED and SOAK_REQUESTS set the seed and the number of requests)`);
 }, TIMEOUT_MS);
-
-afterAll(() => {
-  if (run) console.log(`fault soak: seed ${SEED}, ${REQUESTS} requests (SOAK_SEED, SOAK_REQUESTS to change)`);
-});
 
 const first = (violations: string[]) => violations.slice(0, 20);
 
 describe(`fault soak, seed ${SEED}`, () => {
   it('ran every request through the queue until the queue and the timeline were empty', () => {
-    expect(Number.isInteger(SEED) && Number.isInteger(REQUESTS) && REQUESTS >= 1).toBe(true);
     expect(run.population.requests.length).toBe(REQUESTS);
     expect(run.summary.idle).toBe(true);
     expect(run.leftInQueue).toEqual([]);
@@ -100,8 +106,12 @@ describe(`fault soak, seed ${SEED}`, () => {
     expect(first(horizonViolations(run))).toEqual([]);
   });
 
-  it('met only injected SQS errors', () => {
+  it('met no failure but the injected ones: SQS errors and function timeouts', () => {
     expect(Object.keys(run.visibilityErrors).filter((code) => code !== 'InternalError')).toEqual([]);
     expect(Object.keys(run.dlqErrors).filter((code) => code !== 'InternalError')).toEqual([]);
+    expect(run.invocationErrors.map((error) => (error as Error).message).filter((m) => m !== TIMEOUT_MESSAGE)).toEqual(
+      [],
+    );
+    expect(run.summary.failedInvocations).toBe(run.awsFaults.function_timeout ?? 0);
   });
 });
