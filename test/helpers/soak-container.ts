@@ -119,12 +119,12 @@ export function createContainerPool(wiring: ContainerWiring) {
     const unlessFrozen = (log: typeof logPort.info) => (message: string, extra?: Record<string, unknown>) => {
       if (!frozen) log(message, extra);
     };
+    // Every API method is an I/O call; the two the worker uses also record their timeouts.
+    const gated = Object.fromEntries(
+      Object.entries(api).map(([name, call]) => [name, gate(call as (...args: unknown[]) => Promise<unknown>)]),
+    ) as unknown as ElevenLabsApi;
     const deps: WorkerDeps = {
-      api: {
-        deleteSecret: gate(timed(api.deleteSecret)),
-        getSecret: gate(timed(api.getSecret)),
-        listSecrets: gate(api.listSecrets),
-      },
+      api: { ...gated, deleteSecret: gate(timed(api.deleteSecret)), getSecret: gate(timed(api.getSecret)) },
       apiKey: { get: gate((options?: { forceRefresh?: boolean }) => apiKey.get(options)) },
       queue: {
         changeVisibility: gate(
