@@ -6,34 +6,15 @@
 // so the figures are the bundle's own. Times are milliseconds since performance.timeOrigin, which
 // Node sets when the process starts.
 
-import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
+import { lambdaContext } from '../test/helpers/lambda-context.mjs';
 
-const RESULT_MARKER = '@@BENCH_RESULT@@'; // same marker as bench/child.ts
+const RESULT_MARKER = '@@BENCH_RESULT@@'; // same marker as test/helpers/node-child.ts
 
 const ready = performance.now();
 const [bundle, eventJson] = process.argv.slice(2);
 if (!bundle || !eventJson) throw new Error('usage: cold-start-child.mjs <bundle.mjs> <event-json>');
 const event = JSON.parse(eventJson);
-
-/** A Lambda context in the shape the runtime passes, with a 60 s deadline. */
-function lambdaContext(remainingMs = 60_000) {
-  const deadline = Date.now() + remainingMs;
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName: 'janitor-worker',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:janitor-worker',
-    memoryLimitInMB: '256',
-    awsRequestId: randomUUID(),
-    logGroupName: '/aws/lambda/janitor-worker',
-    logStreamName: '2026/11/26/[$LATEST]0123456789abcdef',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
 
 const initStart = performance.now();
 const module = await import(pathToFileURL(bundle).href);

@@ -1,6 +1,7 @@
 import { DEFAULTS } from '#shared/config.ts';
 import { type FakeAws, startFakeAws } from '#test/helpers/fake-aws.ts';
 import { type FakeElevenLabs, startFakeElevenLabs } from '#test/helpers/fake-elevenlabs.ts';
+import { LAMBDA_MEMORY_MB, lambdaRuntimeEnv } from '#test/helpers/node-child.ts';
 
 /** The outside world of one measurement, on 127.0.0.1: fake ElevenLabs, Secrets Manager and SQS. */
 
@@ -36,18 +37,10 @@ export async function startLoopback(latencyMs = 0): Promise<Loopback> {
     elevenlabs,
     getSecretValueAt,
     env: (overrides = {}) => ({
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      TZ: ':UTC',
       // What the Lambda runtime sets (credentials are dummies; the fakes do not check them).
+      ...lambdaRuntimeEnv('janitor-worker', LAMBDA_MEMORY_MB),
       ...aws.env(),
-      AWS_SESSION_TOKEN: 'fake-session-token',
-      AWS_LAMBDA_FUNCTION_NAME: 'janitor-worker',
-      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '256',
-      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
-      AWS_CONFIG_FILE: '/nonexistent/aws-config',
-      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
-      // What infra/secret-janitor.ts sets, with the defaults of functions/shared/config.ts.
+      // What infra/secret-janitor.ts sets, with the defaults declared in functions/shared/settings.ts.
       NODE_OPTIONS: '--enable-source-maps',
       POWERTOOLS_SERVICE_NAME: 'convai-secret-janitor',
       API_KEY_SECRET_ID,

@@ -228,7 +228,8 @@ ${table(head, rows)}
   work these figures are an upper bound. But on loopback no call pays a network round trip, which in AWS each of these
   sequential calls does (here ${(tableMs / Math.max(1, tableCalls)).toFixed(1)} ms per DynamoDB call, table time / calls), and the fake API answers
   at once: the last column adds ${PROJECTED_LIST_LATENCY_MS} ms per list page (arithmetic, not measured), likely the largest term in AWS.
-- dynalite does not throttle. All marks share one partition key (\`MARK\`), DynamoDB serves one partition at up to
-  1,000 write units per second, and the adapter sends run 1's ${n(first?.marksWritten ?? 0)} mark writes back to back: a large first run
-  could meet throttling in AWS (\`UnprocessedItems\`, retried for up to 5 rounds). Not measured here.`;
+- Each run also claims its run id with one conditional PutItem, so a retried invocation does nothing.
+- dynalite does not throttle. Marks are spread over 16 partition keys (\`MARK#0\` … \`MARK#f\`); DynamoDB serves one
+  partition at up to 1,000 write units per second, and the adapter sends run 1's ${n(first?.marksWritten ?? 0)} mark writes back to back: a
+  large first run could still meet throttling in AWS (\`UnprocessedItems\`, retried for up to 8 rounds). Not measured here.`;
 }

@@ -5,6 +5,7 @@ import type { ElevenLabsApi, LogPort, MarksStore } from '#core/ports.ts';
 import { deletionLimit } from '#core/sweep-plan.ts';
 import { runSweep, type SweepSummary } from '#core/sweep-run.ts';
 import { loadSweepConfig, type SweepConfig } from '#shared/config.ts';
+import { SETTINGS } from '#shared/settings.ts';
 import { startMarksDynamo } from '#test/helpers/dynalite.ts';
 import { type FakeElevenLabs, startFakeElevenLabs } from '#test/helpers/fake-elevenlabs.ts';
 import { API_KEY } from './loopback.ts';
@@ -24,8 +25,8 @@ export const SWEEP_TIMEOUT_MS = 5 * 60_000;
 export const SWEEP_RUN_BUDGET = 0.2;
 /** The size the issue names; a run at another size is reported but not judged. */
 export const SWEEP_SCALE_JUDGED = 10_000;
-/** The largest MAX_DELETIONS_PER_RUN that loadSweepConfig accepts (functions/shared/config.ts). */
-export const MAX_DELETIONS_PER_RUN_ALLOWED = 1000;
+/** The largest MAX_DELETIONS_PER_RUN that loadSweepConfig accepts (declared in functions/shared/settings.ts). */
+export const MAX_DELETIONS_PER_RUN_ALLOWED = SETTINGS.maxDeletionsPerRun.kind.range?.max ?? 1000;
 /** Per list page, for the projection only: the API latency section 3 measures against. */
 export const PROJECTED_LIST_LATENCY_MS = API_LATENCY_MS;
 
@@ -93,16 +94,16 @@ export interface SweepScale {
   readonly worst: { readonly label: string; readonly ratio: number; readonly projectedRatio: number };
 }
 
-type Op = 'Query' | 'BatchWriteItem' | 'other';
+type Op = 'Query' | 'BatchWriteItem' | 'PutItem' | 'other';
 
 /** Counts DynamoDB operations as they go on the wire (the `X-Amz-Target` header), retries included. */
 function countOperations(client: DynamoDBClient): Record<Op, number> {
-  const counts: Record<Op, number> = { Query: 0, BatchWriteItem: 0, other: 0 };
+  const counts: Record<Op, number> = { Query: 0, BatchWriteItem: 0, PutItem: 0, other: 0 };
   client.middlewareStack.add(
     (next) => async (args) => {
       const headers = (args.request as { headers?: Record<string, string> } | undefined)?.headers ?? {};
       const operation = (headers['x-amz-target'] ?? '').split('.').pop() ?? '';
-      if (operation === 'Query' || operation === 'BatchWriteItem') counts[operation] += 1;
+      if (operation === 'Query' || operation === 'BatchWriteItem' || operation === 'PutItem') counts[operation] += 1;
       else counts.other += 1;
       return next(args);
     },
@@ -126,6 +127,9 @@ function populate(fake: FakeElevenLabs, secrets: number): { inUse: number; unuse
   }
   return { inUse, unused: secrets - inUse };
 }
+
+/** List requests the fake saw: secrets pages and environment-variable pages. */
+const listRequests = (fake: FakeElevenLabs) => fake.count('list') + fake.count('env_list');
 
 interface Expected {
   readonly status: SweepSummary['status'];
@@ -205,6 +209,8 @@ async function onePass(fake: FakeElevenLabs, env: Record<string, string>): Promi
       api: {
         listSecrets: (...args: Parameters<ElevenLabsApi['listSecrets']>) =>
           timed('list', () => api.listSecrets(...args)),
+        listEnvironmentVariables: (...args: Parameters<ElevenLabsApi['listEnvironmentVariables']>) =>
+          timed('list', () => api.listEnvironmentVariables(...args)),
       },
       apiKey: { get: async () => API_KEY },
       now: () => tally.calendar + tally.slept + (performance.now() - tally.started),
@@ -230,7 +236,7 @@ async function onePass(fake: FakeElevenLabs, env: Record<string, string>): Promi
       Object.assign(tally, { calendar: T0 + run * DAY, slept: 0, sleeps: 0, queue: 0, lines: 0, bytes: 0 });
       Object.assign(tally, { list: 0, table: 0 });
       const before = { ...counts };
-      const lists = fake.count('list');
+      const lists = listRequests(fake);
       tally.started = performance.now();
       const summary = await runSweep(
         config,
@@ -243,10 +249,11 @@ async function onePass(fake: FakeElevenLabs, env: Record<string, string>): Promi
         listMs: tally.list,
         tableMs: tally.table,
         summary,
-        listCalls: fake.count('list') - lists,
+        listCalls: listRequests(fake) - lists,
         ops: {
           Query: counts.Query - before.Query,
           BatchWriteItem: counts.BatchWriteItem - before.BatchWriteItem,
+          PutItem: counts.PutItem - before.PutItem,
           other: counts.other - before.other,
         },
         queueBatches: tally.queue,
@@ -282,8 +289,10 @@ function check(label: string, sample: Sample, want: Expected): string[] {
     .map((key) => `${label}: ${key} ${got[key]}, expected ${want[key]}`);
   if (summary.reason) problems.push(`${label}: ${summary.reason}`);
   if (summary.enqueued !== 0 || sample.queueBatches !== 0) problems.push(`${label}: enqueued in report mode`);
+  if (sample.ops.PutItem !== 1)
+    problems.push(`${label}: ${sample.ops.PutItem} PutItem calls, expected 1 (the run claim)`);
   if (sample.ops.other !== 0)
-    problems.push(`${label}: ${sample.ops.other} DynamoDB calls besides Query and BatchWriteItem`);
+    problems.push(`${label}: ${sample.ops.other} DynamoDB calls besides Query, BatchWriteItem and the run claim`);
   return problems;
 }
 

@@ -10,8 +10,9 @@
 
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
+import { lambdaContext } from '../test/helpers/lambda-context.mjs';
 
-const RESULT_MARKER = '@@BENCH_RESULT@@'; // same marker as bench/child.ts
+const RESULT_MARKER = '@@BENCH_RESULT@@'; // same marker as test/helpers/node-child.ts
 
 const [bundle, templateJson, optionsJson] = process.argv.slice(2);
 if (!bundle || !templateJson || !optionsJson) throw new Error('usage: warm-child.mjs <bundle> <template> <options>');
@@ -31,24 +32,6 @@ function record(b, n) {
       SentTimestamp: String(sentAt),
       ApproximateFirstReceiveTimestamp: String(sentAt),
     },
-  };
-}
-
-function lambdaContext(remainingMs = 60_000) {
-  const deadline = Date.now() + remainingMs;
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName: 'janitor-worker',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:janitor-worker',
-    memoryLimitInMB: '256',
-    awsRequestId: randomUUID(),
-    logGroupName: '/aws/lambda/janitor-worker',
-    logStreamName: '2026/11/26/[$LATEST]0123456789abcdef',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
   };
 }
 

@@ -1,88 +1,122 @@
 import * as v from 'valibot';
-import { formatIssues } from '#core/message-schemas.ts';
+import { sweepTimingProblem } from '#infra/sweep-rules.ts';
 import { ConfigError } from '#shared/errors.ts';
+import { type Kind, problemMessage, shown } from '#shared/setting-kinds.ts';
+import { SETTINGS, type Setting } from '#shared/settings.ts';
 
-/** The `janitor` object in cdk.json context (or `-c janitor='{...}'`). Unknown keys are refused. */
-export const JanitorContextSchema = v.pipe(
-  v.strictObject(
-    {
-      stackName: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/)), 'ConvaiSecretJanitor'),
-      apiKeySecretName: v.optional(v.pipe(v.string(), v.minLength(1))),
-      apiKeySecretArn: v.optional(
-        v.pipe(
-          v.string(),
-          v.regex(
-            /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/,
-            'must be a complete secret ARN ending in the 6-character suffix',
-          ),
-        ),
-      ),
-      apiKeySecretField: v.optional(v.pipe(v.string(), v.minLength(1))),
-      apiKeyKmsKeyArn: v.optional(
-        v.pipe(v.string(), v.regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/.+$/, 'must be a KMS key ARN')),
-      ),
-      baseUrl: v.optional(v.string()),
-      horizonHours: v.optional(v.pipe(v.number(), v.integer())),
-      protectedSecretIds: v.optional(v.array(v.string())),
-      dryRun: v.optional(v.boolean()),
-      concurrency: v.optional(v.pipe(v.number(), v.integer())),
-      maxConcurrency: v.optional(v.pipe(v.number(), v.integer())),
-      enabled: v.optional(v.boolean()),
-      alarmEmail: v.optional(v.pipe(v.string(), v.email())),
-      sweep: v.optional(
-        v.strictObject(
-          {
-            prefixes: v.array(v.string()),
-            mode: v.optional(v.picklist(['report', 'delete'], 'sweep.mode must be "report" or "delete"')),
-            schedule: v.optional(v.string()),
-            timeZone: v.optional(v.string()),
-            gracePeriodHours: v.optional(v.pipe(v.number(), v.integer())),
-            maxObservationGapHours: v.optional(v.pipe(v.number(), v.integer())),
-            maxDeletionsPerRun: v.optional(v.pipe(v.number(), v.integer())),
-            maxDeletionPercent: v.optional(v.pipe(v.number(), v.integer())),
-            protectedNamePatterns: v.optional(v.array(v.string())),
-          },
-          (issue) => `sweep: unknown or missing key ${JSON.stringify(issue.path?.at(-1)?.key)}`,
-        ),
-      ),
-      eventBusName: v.optional(v.pipe(v.string(), v.minLength(1))),
-      eventSource: v.optional(v.pipe(v.string(), v.minLength(1))),
-      scheduledDeletions: v.optional(
-        v.array(
-          v.strictObject(
-            {
-              name: v.string(),
-              expression: v.string(),
-              timeZone: v.optional(v.string()),
-              secretIds: v.array(v.string()),
-              reason: v.optional(v.string()),
-            },
-            (issue) => `scheduledDeletions entry: unknown or missing key ${JSON.stringify(issue.path?.at(-1)?.key)}`,
-          ),
-        ),
-      ),
-    },
-    (issue) => `unknown key ${JSON.stringify(issue.input)}`,
+type Settings = typeof SETTINGS;
+type ValueOf<S> = S extends { readonly kind: Kind<infer T> } ? T : never;
+/** The context keys declared under `prefix` (no deeper), with their values. */
+type Keyed<Prefix extends string> = {
+  readonly [K in keyof Settings as Settings[K] extends { readonly context: `${Prefix}${infer Key}` }
+    ? Key extends `${string}.${string}`
+      ? never
+      : Key
+    : never]?: ValueOf<Settings[K]>;
+};
+
+/** The `janitor` object of the cdk.json context (or `-c janitor='{…}'`), as declared in settings.ts. */
+export type JanitorContext = Keyed<''> & {
+  readonly stackName: string;
+  readonly sweep?: Keyed<'sweep.'> & { readonly prefixes: readonly string[] };
+};
+
+const SWEEP = 'sweep.';
+const contextual = (Object.values(SETTINGS) as Setting[]).filter((setting) => setting.context !== undefined);
+const byKey = new Map(contextual.map((setting) => [setting.context ?? '', setting]));
+
+/** A setting without a prop gets its default here: no construct applies it later. */
+function entry(setting: Setting) {
+  if (setting.required) return setting.kind.schema;
+  return setting.prop === undefined && 'default' in setting
+    ? v.optional(setting.kind.schema, setting.default)
+    : v.optional(setting.kind.schema);
+}
+
+const entries = (settings: readonly Setting[], strip: string) =>
+  Object.fromEntries(settings.map((setting) => [(setting.context ?? '').slice(strip.length), entry(setting)]));
+
+/** Derived from the declarations: every key with a `context` name, `sweep.*` keys inside `sweep`. */
+export const JanitorContextSchema = v.strictObject({
+  ...entries(
+    contextual.filter((setting) => !setting.context?.startsWith(SWEEP)),
+    '',
   ),
-  v.check(
-    (input) => (input.apiKeySecretName === undefined) !== (input.apiKeySecretArn === undefined),
-    'set exactly one of apiKeySecretName or apiKeySecretArn',
+  sweep: v.optional(
+    v.strictObject(
+      entries(
+        contextual.filter((setting) => setting.context?.startsWith(SWEEP)),
+        SWEEP,
+      ),
+    ),
   ),
-);
+});
 
-export type JanitorContext = v.InferOutput<typeof JanitorContextSchema>;
+const allowedKeys = (prefix: string) =>
+  [...byKey.keys()]
+    .filter((key) => (prefix ? key.startsWith(prefix) : !key.startsWith(SWEEP)))
+    .map((key) => key.slice(prefix.length))
+    .concat(prefix ? [] : ['sweep'])
+    .join(', ');
 
-/** Validates the context value; a JSON string (from `-c janitor=...`) is parsed first. */
-export function parseJanitorContext(raw: unknown): JanitorContext {
+/** One line naming the key as the user wrote it, the value and what is allowed. */
+function describeIssue(issue: v.BaseIssue<unknown>): string {
+  const keys = (issue.path ?? []).map((item) => String(item.key));
+  for (let length = keys.length; length > 0; length -= 1) {
+    const key = keys.slice(0, length).join('.');
+    const setting = byKey.get(key);
+    if (!setting) continue;
+    const value = issue.path?.[length - 1]?.value;
+    if (value === undefined) return `${key} is required (${setting.required ?? setting.description}), received nothing`;
+    const problem = setting.kind.check(value);
+    if (problem) return problemMessage(key, problem, shown(value));
+  }
+  const key = keys.join('.');
+  if (issue.expected === 'never') {
+    const parent = keys.length > 1 ? `${keys.slice(0, -1).join('.')}.` : '';
+    return `unknown key ${JSON.stringify(key)} in context "janitor"; allowed${parent ? ` in ${parent.slice(0, -1)}` : ''}: ${allowedKeys(parent)}`;
+  }
+  return `${key || 'context "janitor"'} must be a JSON object, received ${shown(issue.input)}`;
+}
+
+/**
+ * Validates the context value (a JSON string from `-c janitor=...` is parsed first) against the
+ * declarations, then the rules between settings. Every error is one line that names the key.
+ */
+export function parseJanitorContext(raw: unknown, from?: Date): JanitorContext {
   let value = raw ?? {};
   if (typeof value === 'string') {
     try {
       value = JSON.parse(value);
     } catch (cause) {
-      throw new ConfigError(`context "janitor" must be a JSON object, received ${JSON.stringify(value)}`, { cause });
+      throw new ConfigError(`context "janitor" must be a JSON object, received ${shown(value)}`, { cause });
     }
   }
-  const result = v.safeParse(JanitorContextSchema, value);
-  if (!result.success) throw new ConfigError(`context "janitor" is invalid: ${formatIssues(result.issues)}`);
-  return result.output;
+  const notObject = (input: unknown) => typeof input !== 'object' || input === null || Array.isArray(input);
+  if (notObject(value)) throw new ConfigError(`context "janitor" must be a JSON object, received ${shown(value)}`);
+  const sweepValue = (value as { sweep?: unknown }).sweep;
+  if (sweepValue !== undefined && notObject(sweepValue)) {
+    throw new ConfigError(`sweep must be a JSON object, received ${shown(sweepValue)}`);
+  }
+  const result = v.safeParse(JanitorContextSchema, value, { abortEarly: true });
+  if (!result.success) throw new ConfigError(describeIssue(result.issues[0] as v.BaseIssue<unknown>));
+  const context = result.output as JanitorContext;
+  if ((context.apiKeySecretName === undefined) === (context.apiKeySecretArn === undefined)) {
+    throw new ConfigError('set exactly one of apiKeySecretName or apiKeySecretArn in context "janitor"');
+  }
+  const { sweep } = context;
+  if (sweep) {
+    const problem = sweepTimingProblem(
+      {
+        schedule: sweep.schedule ?? SETTINGS.sweepSchedule.default,
+        timeZone: sweep.timeZone ?? SETTINGS.sweepTimeZone.default,
+        gracePeriodHours: sweep.gracePeriodHours ?? SETTINGS.gracePeriodHours.default,
+        maxObservationGapHours: sweep.maxObservationGapHours ?? SETTINGS.maxObservationGapHours.default,
+      },
+      'context',
+      from,
+    );
+    if (problem) throw new ConfigError(problem);
+  }
+  return context;
 }

@@ -43,3 +43,16 @@ export function grantWorkerMarks(tableArn: string, role: IRole): void {
     conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['AUDIT#*'] } },
   });
 }
+
+/**
+ * The sweep's run claims (partitions `RUN#…`): one conditional PutItem per run, so a retried
+ * invocation of the same scheduled run does nothing.
+ */
+export function grantSweepRunClaims(tableArn: string, role: IRole): void {
+  Grant.addToPrincipal({
+    grantee: role,
+    actions: ['dynamodb:PutItem'],
+    resourceArns: [tableArn],
+    conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RUN#*'] } },
+  });
+}

@@ -9,7 +9,9 @@ import type { Construct } from 'constructs';
 import { cdkBundling } from '#infra/bundling.ts';
 import { apiKeySecretId, grantReadApiKey } from '#infra/iam.ts';
 import { checkEnvironmentSize } from '#infra/limits.ts';
+import { envOf } from '#infra/setting-props.ts';
 import { SERVICE_NAME } from '#shared/config.ts';
+import { SETTINGS } from '#shared/settings.ts';
 
 /** What every janitor function shares: the ElevenLabs API and its key. */
 export interface ApiAccess {
@@ -32,6 +34,10 @@ export interface JanitorFunctionProps {
   readonly api: ApiAccess;
   /** The function's own variables, beside the shared API settings. */
   readonly environment: Readonly<Record<string, string>>;
+  /** @default - unreserved */
+  readonly reservedConcurrentExecutions?: number;
+  /** Lambda's own retries of a failed asynchronous invocation. @default 2 (Lambda's default) */
+  readonly retryAttempts?: number;
 }
 
 /**
@@ -49,10 +55,10 @@ export function createJanitorFunction(scope: Construct, props: JanitorFunctionPr
   const environment = {
     NODE_OPTIONS: '--enable-source-maps',
     POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-    API_KEY_SECRET_ID: apiKeySecretId(props.api.apiKeySecret),
-    API_KEY_SECRET_FIELD: props.api.apiKeySecretField,
-    ELEVENLABS_BASE_URL: props.api.baseUrl,
-    REQUEST_TIMEOUT_MS: String(props.api.requestTimeout.toMilliseconds()),
+    ...envOf(SETTINGS.apiKeySecretId, apiKeySecretId(props.api.apiKeySecret)),
+    ...envOf(SETTINGS.apiKeySecretField, props.api.apiKeySecretField),
+    ...envOf(SETTINGS.baseUrl, props.api.baseUrl),
+    ...envOf(SETTINGS.requestTimeoutMs, props.api.requestTimeout.toMilliseconds()),
     ...props.environment,
   };
   checkEnvironmentSize(`${props.ids.function} function`, environment);
@@ -68,5 +74,9 @@ export function createJanitorFunction(scope: Construct, props: JanitorFunctionPr
     bundling: cdkBundling(),
     description: props.description,
     environment,
+    ...(props.reservedConcurrentExecutions === undefined
+      ? {}
+      : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
+    ...(props.retryAttempts === undefined ? {} : { retryAttempts: props.retryAttempts }),
   });
 }

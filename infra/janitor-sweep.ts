@@ -5,40 +5,49 @@ import { type IRole, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
+import { ContextAttribute, Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { alarmAbove, janitorMetric } from '#infra/alarms.ts';
 import { FUNCTION_ENTRIES } from '#infra/bundling.ts';
+import { grantSweepRunClaims } from '#infra/iam.ts';
 import { type ApiAccess, createJanitorFunction } from '#infra/janitor-function.ts';
-import { expressionProblem, timeZoneProblem } from '#infra/janitor-triggers.ts';
-import { DEFAULTS, type SweepMode } from '#shared/config.ts';
+import { durationProp, envOf, propValue } from '#infra/setting-props.ts';
+import { sweepTimingProblem } from '#infra/sweep-rules.ts';
 import { ConfigError } from '#shared/errors.ts';
+import { SETTINGS, type SweepMode } from '#shared/settings.ts';
 
-/** The scheduled stale-secret sweep. Every default is the safe one. */
+/**
+ * The scheduled stale-secret sweep. Every default is the safe one; each option is declared, with its
+ * default and allowed range, in `functions/shared/settings.ts` (prop `sweep.<name>`).
+ */
 export interface SweepOptions {
   /** Name prefixes this janitor owns; only such secrets are ever considered. Must not be empty. */
   readonly prefixes: readonly string[];
-  /** `report` logs the plan and enqueues nothing; `delete` enqueues due secrets. @default 'report' */
+  /** `report` logs the plan and enqueues nothing; `delete` enqueues due secrets. @default SETTINGS.sweepMode */
   readonly mode?: SweepMode;
-  /** EventBridge Scheduler expression. @default 'rate(1 day)' */
+  /** EventBridge Scheduler expression. @default SETTINGS.sweepSchedule */
   readonly schedule?: string;
-  /** IANA time zone of a cron schedule. @default 'UTC' */
+  /** IANA time zone of a cron schedule. @default SETTINGS.sweepTimeZone */
   readonly timeZone?: string;
-  /** How long a secret must be seen unused, continuously, before it is due. At least 1 hour. @default Duration.days(7) */
+  /** How long a secret must be seen unused, continuously, before it is due. Whole hours. @default SETTINGS.gracePeriodHours */
   readonly gracePeriod?: Duration;
-  /** A mark not refreshed for this long restarts its grace period (runs were missed). @default Duration.hours(48) */
+  /**
+   * A mark not refreshed for this long restarts its grace period (runs were missed). Whole hours,
+   * shorter than the grace period, at least 1.5 times the longest time between runs.
+   * @default SETTINGS.maxObservationGapHours
+   */
   readonly maxObservationGap?: Duration;
-  /** A run with more due secrets than this deletes nothing. @default 25 */
+  /** A run with more due secrets than this deletes nothing. @default SETTINGS.maxDeletionsPerRun */
   readonly maxDeletionsPerRun?: number;
-  /** A run with more due secrets than this percentage of the owned inventory (at least 1) deletes nothing. @default 10 */
+  /** A run with more due secrets than this percentage of the owned inventory (at least 1) deletes nothing. @default SETTINGS.maxDeletionPercent */
   readonly maxDeletionPercent?: number;
-  /** Secret name globs (`*` = anything) that are never candidates. @default [] */
+  /** Secret name globs (`*` = anything) that are never candidates. @default SETTINGS.protectedNamePatterns */
   readonly protectedNamePatterns?: readonly string[];
-  /** Sweep function timeout. @default Duration.minutes(5) */
+  /** Sweep function timeout. Whole seconds. @default SETTINGS.sweepTimeoutSeconds */
   readonly timeout?: Duration;
-  /** Sweep function memory in MB. @default 512 */
+  /** Sweep function memory in MB. @default SETTINGS.sweepMemorySize */
   readonly memorySize?: number;
 }
 
@@ -50,73 +59,42 @@ export interface JanitorSweepProps {
   readonly logRetention: RetentionDays;
 }
 
-function check(condition: boolean, message: string): void {
-  if (!condition) throw new ConfigError(`sweep: ${message}`);
+/** The sweep options in the units the sweep function reads, with every default applied. */
+export interface SweepSettings {
+  readonly prefixes: readonly string[];
+  readonly mode: SweepMode;
+  readonly schedule: string;
+  readonly timeZone: string;
+  readonly gracePeriodHours: number;
+  readonly maxObservationGapHours: number;
+  readonly maxDeletionsPerRun: number;
+  readonly maxDeletionPercent: number;
+  readonly protectedNamePatterns: readonly string[];
+  readonly timeoutSeconds: number;
+  readonly memorySize: number;
 }
 
 /**
- * The longest time between two runs, in hours: exact for `rate(...)`; 24 for a cron that runs every
- * day (day-of-month, day-of-week, month and year all open); otherwise assumed up to 128 h (weekly
- * or weekday schedules), so such a schedule needs an observation gap of at least 8 days.
+ * Checks the sweep options at synth against their declarations (the same ranges the sweep function
+ * accepts at cold start) and the rules between them; errors name the prop and the value.
  */
-export function longestRunIntervalHours(expression: string): number {
-  const rate = /^rate\((\d+) (minute|hour|day)s?\)$/.exec(expression);
-  if (rate) {
-    const perUnit = { minute: 1 / 60, hour: 1, day: 24 } as const;
-    return Number(rate[1]) * perUnit[rate[2] as keyof typeof perUnit];
-  }
-  const [, , dayOfMonth, month, dayOfWeek, year] = expression.replace(/^cron\(|\)$/g, '').split(' ');
-  const open = (field: string | undefined) => field === '*' || field === '?';
-  return open(dayOfMonth) && open(dayOfWeek) && month === '*' && year === '*' ? 24 : 128;
-}
-
-/** Validates the sweep options at synth, with errors that name the option and the value. */
-export function validateSweepOptions(options: SweepOptions): void {
-  check(
-    options.prefixes.length > 0,
-    'prefixes must name at least one secret name prefix; none never means "everything"',
-  );
-  for (const prefix of options.prefixes) {
-    check(
-      /^[^\s*,]{1,128}$/.test(prefix),
-      `prefixes entry "${prefix}" must be 1-128 characters without spaces, "*" or ","`,
-    );
-  }
-  const mode = options.mode ?? DEFAULTS.sweepMode;
-  check(mode === 'report' || mode === 'delete', `mode must be "report" or "delete", received "${mode}"`);
-  const problem =
-    expressionProblem(options.schedule ?? DEFAULTS.sweepSchedule) ?? timeZoneProblem(options.timeZone ?? 'UTC');
-  check(problem === undefined, problem ?? '');
-  const grace = (options.gracePeriod ?? Duration.hours(DEFAULTS.gracePeriodHours)).toHours({ integral: false });
-  check(
-    Number.isInteger(grace) && grace >= DEFAULTS.minGracePeriodHours,
-    `gracePeriod must be whole hours, at least 1, received ${grace} h`,
-  );
-  const gap = (options.maxObservationGap ?? Duration.hours(DEFAULTS.maxObservationGapHours)).toHours({
-    integral: false,
-  });
-  check(Number.isInteger(gap) && gap >= 1, `maxObservationGap must be whole hours, at least 1, received ${gap} h`);
-  const interval = longestRunIntervalHours(options.schedule ?? DEFAULTS.sweepSchedule);
-  check(
-    gap >= 1.5 * interval,
-    `maxObservationGap must be at least 1.5 times the longest time between runs (${interval} h), or runs would restart every grace period; received ${gap} h`,
-  );
-  const perRun = options.maxDeletionsPerRun ?? DEFAULTS.maxDeletionsPerRun;
-  check(
-    Number.isInteger(perRun) && perRun >= 1 && perRun <= 1000,
-    `maxDeletionsPerRun must be 1-1000, received ${perRun}`,
-  );
-  const percent = options.maxDeletionPercent ?? DEFAULTS.maxDeletionPercent;
-  check(
-    Number.isInteger(percent) && percent >= 1 && percent <= 100,
-    `maxDeletionPercent must be 1-100, received ${percent}`,
-  );
-  for (const pattern of options.protectedNamePatterns ?? []) {
-    check(
-      pattern.length > 0 && !pattern.includes(','),
-      `protectedNamePatterns entry "${pattern}" must be non-empty without ","`,
-    );
-  }
+export function validateSweepOptions(options: SweepOptions, from?: Date): SweepSettings {
+  const settings: SweepSettings = {
+    prefixes: propValue(SETTINGS.sweepPrefixes, options.prefixes),
+    mode: propValue(SETTINGS.sweepMode, options.mode),
+    schedule: propValue(SETTINGS.sweepSchedule, options.schedule),
+    timeZone: propValue(SETTINGS.sweepTimeZone, options.timeZone),
+    gracePeriodHours: durationProp(SETTINGS.gracePeriodHours, options.gracePeriod),
+    maxObservationGapHours: durationProp(SETTINGS.maxObservationGapHours, options.maxObservationGap),
+    maxDeletionsPerRun: propValue(SETTINGS.maxDeletionsPerRun, options.maxDeletionsPerRun),
+    maxDeletionPercent: propValue(SETTINGS.maxDeletionPercent, options.maxDeletionPercent),
+    protectedNamePatterns: propValue(SETTINGS.protectedNamePatterns, options.protectedNamePatterns),
+    timeoutSeconds: durationProp(SETTINGS.sweepTimeoutSeconds, options.timeout),
+    memorySize: propValue(SETTINGS.sweepMemorySize, options.memorySize),
+  };
+  const problem = sweepTimingProblem(settings, 'prop', from);
+  if (problem) throw new ConfigError(problem);
+  return settings;
 }
 
 /**
@@ -128,11 +106,15 @@ export class JanitorSweep extends Construct {
   readonly function: NodejsFunction;
   readonly schedule: Schedule;
   readonly alarms: Alarm[];
+  /** Report or delete; the worker refuses sweep deletions unless it is delete. */
+  readonly mode: SweepMode;
+  readonly gracePeriodHours: number;
 
   constructor(scope: Construct, id: string, props: JanitorSweepProps) {
     super(scope, id);
-    const { options } = props;
-    validateSweepOptions(options);
+    const settings = validateSweepOptions(props.options);
+    this.mode = settings.mode;
+    this.gracePeriodHours = settings.gracePeriodHours;
 
     this.table = new Table(this, 'Marks', {
       partitionKey: { name: 'pk', type: AttributeType.STRING },
@@ -149,27 +131,30 @@ export class JanitorSweep extends Construct {
       description: 'Finds stale ElevenLabs secrets owned by this janitor and enqueues them after the grace period',
       roleDescription:
         'ConvAI Secret Janitor sweep: read the API key, read and write marks, enqueue due secrets, write logs',
-      memorySize: options.memorySize ?? 512,
-      timeout: options.timeout ?? Duration.minutes(5),
+      memorySize: settings.memorySize,
+      timeout: Duration.seconds(settings.timeoutSeconds),
       logRetention: props.logRetention,
       api: props.api,
       environment: {
-        QUEUE_URL: props.queue.queueUrl,
-        MARKS_TABLE_NAME: this.table.tableName,
-        SWEEP_PREFIXES: options.prefixes.join(','),
-        SWEEP_MODE: options.mode ?? DEFAULTS.sweepMode,
-        GRACE_PERIOD_HOURS: String((options.gracePeriod ?? Duration.hours(DEFAULTS.gracePeriodHours)).toHours()),
-        MAX_OBSERVATION_GAP_HOURS: String(
-          (options.maxObservationGap ?? Duration.hours(DEFAULTS.maxObservationGapHours)).toHours(),
-        ),
-        MAX_DELETIONS_PER_RUN: String(options.maxDeletionsPerRun ?? DEFAULTS.maxDeletionsPerRun),
-        MAX_DELETION_PERCENT: String(options.maxDeletionPercent ?? DEFAULTS.maxDeletionPercent),
-        PROTECTED_SECRET_IDS: props.protectedSecretIds.join(','),
-        PROTECTED_NAME_PATTERNS: (options.protectedNamePatterns ?? []).join(','),
+        ...envOf(SETTINGS.queueUrl, props.queue.queueUrl),
+        ...envOf(SETTINGS.marksTableName, this.table.tableName),
+        ...envOf(SETTINGS.sweepPrefixes, settings.prefixes),
+        ...envOf(SETTINGS.sweepMode, settings.mode),
+        ...envOf(SETTINGS.gracePeriodHours, settings.gracePeriodHours),
+        ...envOf(SETTINGS.maxObservationGapHours, settings.maxObservationGapHours),
+        ...envOf(SETTINGS.maxDeletionsPerRun, settings.maxDeletionsPerRun),
+        ...envOf(SETTINGS.maxDeletionPercent, settings.maxDeletionPercent),
+        ...envOf(SETTINGS.protectedSecretIds, props.protectedSecretIds),
+        ...envOf(SETTINGS.protectedNamePatterns, settings.protectedNamePatterns),
       },
+      // One run at a time, and no Lambda retry of a failed run: the schedule's own retry policy
+      // decides, so runs never overlap or repeat.
+      reservedConcurrentExecutions: 1,
+      retryAttempts: 0,
     });
     const role = this.function.role as IRole;
     this.table.grant(role, 'dynamodb:Query', 'dynamodb:BatchWriteItem');
+    grantSweepRunClaims(this.table.tableArn, role);
     props.queue.grantSendMessages(role);
 
     const schedulerRole = new Role(this, 'ScheduleRole', {
@@ -186,13 +171,15 @@ export class JanitorSweep extends Construct {
     });
     this.schedule = new Schedule(this, 'Schedule', {
       description: 'ConvAI Secret Janitor: stale-secret sweep',
-      schedule: ScheduleExpression.expression(
-        options.schedule ?? DEFAULTS.sweepSchedule,
-        TimeZone.of(options.timeZone ?? DEFAULTS.sweepTimeZone),
-      ),
+      schedule: ScheduleExpression.expression(settings.schedule, TimeZone.of(settings.timeZone)),
       target: new LambdaInvoke(this.function, {
         role: schedulerRole,
-        input: ScheduleTargetInput.fromObject({ trigger: 'sweep-schedule' }),
+        // Scheduler fills in the run's scheduled time and execution id, so a run has a stable id.
+        input: ScheduleTargetInput.fromObject({
+          trigger: 'sweep-schedule',
+          scheduledTime: ContextAttribute.scheduledTime,
+          executionId: ContextAttribute.executionId,
+        }),
         // No DLQ: a missed run is simply the next run. Scheduler retries a failed invoke twice.
         retryAttempts: 2,
         maxEventAge: Duration.hours(1),
@@ -211,6 +198,12 @@ export class JanitorSweep extends Construct {
         'Aborted',
         'A sweep run could not list the whole inventory or use its table, and decided nothing.',
         janitorMetric('SweepAborted', 'Maximum', Duration.hours(1)),
+      ),
+      alarmAbove(
+        this,
+        'EnqueueFailed',
+        'A sweep run could not enqueue some due secrets; the next run finds them due again. Read sweep_enqueue_failed in the sweep logs.',
+        janitorMetric('SweepEnqueueFailed', 'Sum', Duration.hours(1)),
       ),
       alarmAbove(
         this,

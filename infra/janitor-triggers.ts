@@ -5,9 +5,12 @@ import { ContextAttribute, Schedule, ScheduleExpression, ScheduleTargetInput } f
 import { SqsSendMessage } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DEFAULT_EVENT_SOURCE, DETAIL_TYPES, MAX_IDS_PER_REQUEST, MAX_REASON_LENGTH } from '#core/message-schemas.ts';
+import { DETAIL_TYPES, MAX_IDS_PER_REQUEST, MAX_REASON_LENGTH } from '#core/message-schemas.ts';
 import { partitionIds } from '#core/parse-message.ts';
+import { propValue } from '#infra/setting-props.ts';
 import { ConfigError } from '#shared/errors.ts';
+import { timeZoneProblem as canonicalTimeZoneProblem, scheduleExpressionProblem } from '#shared/schedule-expression.ts';
+import { SETTINGS } from '#shared/settings.ts';
 
 /** A fixed list of secrets deleted on a schedule, e.g. a nightly teardown of demo workspaces. */
 export interface ScheduledDeletion {
@@ -30,7 +33,7 @@ export interface JanitorTriggersProps {
   readonly deadLetterQueue: IQueue;
   /** Bus the teardown rule listens on. @default the account's default bus */
   readonly eventBus?: IEventBus;
-  /** The only `source` the rule accepts. @default 'convai.secret-janitor' */
+  /** The only `source` the rule accepts. @default SETTINGS.eventSource */
   readonly eventSource?: string;
   /** Fixed deletion lists on a schedule. @default [] */
   readonly scheduledDeletions?: readonly ScheduledDeletion[];
@@ -39,29 +42,16 @@ export interface JanitorTriggersProps {
 /** Retries and age for native delivery: the most EventBridge and Scheduler allow. */
 const DELIVERY = { retryAttempts: 185, maxEventAge: Duration.hours(24) } as const;
 
-const CRON = /^cron\((\S+ ){5}\S+\)$/;
-const RATE = /^rate\(([1-9]\d*) (minute|minutes|hour|hours|day|days)\)$/;
-
 /** Why a Scheduler expression is not accepted, or undefined. */
 export function expressionProblem(expression: string): string | undefined {
-  const rate = RATE.exec(expression);
-  if (!CRON.test(expression) && !rate) {
-    return `expression must be "cron(m h dom mon dow year)" (6 fields) or "rate(N minutes|hours|days)", received "${expression}"`;
-  }
-  // rate(1 day) / rate(2 days): AWS requires the singular unit for 1 and the plural otherwise.
-  if (rate && (rate[1] === '1') === rate[2]?.endsWith('s')) {
-    return `expression must use a singular unit for 1 and a plural otherwise, received "${expression}"`;
-  }
-  return undefined;
+  const problem = scheduleExpressionProblem(expression);
+  return problem && `expression must ${problem}, received "${expression}"`;
 }
 
-/**
- * Why a time zone is not a canonical IANA name, or undefined. Exact match only: `Intl` would also
- * accept case variants and aliases such as "europe/berlin" or "EST", which Scheduler may refuse.
- */
+/** Why a time zone is not a canonical IANA name (exactly as Scheduler spells it), or undefined. */
 export function timeZoneProblem(timeZone: string): string | undefined {
-  if (timeZone === 'UTC' || Intl.supportedValuesOf('timeZone').includes(timeZone)) return undefined;
-  return `timeZone must be a canonical IANA time zone such as "Europe/Berlin" or "UTC", received "${timeZone}"`;
+  const problem = canonicalTimeZoneProblem(timeZone);
+  return problem && `timeZone must ${problem}, received "${timeZone}"`;
 }
 
 /** Checks one scheduled deletion at synth; throws a ConfigError that names the schedule and the problem. */
@@ -93,12 +83,7 @@ export class JanitorTriggers extends Construct {
 
   constructor(scope: Construct, id: string, props: JanitorTriggersProps) {
     super(scope, id);
-    const source = props.eventSource ?? DEFAULT_EVENT_SOURCE;
-    if (!/^[A-Za-z0-9._/-]{1,256}$/.test(source) || source.startsWith('aws.')) {
-      throw new ConfigError(
-        `eventSource must be 1-256 of letters, digits, ".", "_", "-", "/" and not start with "aws.", received "${source}"`,
-      );
-    }
+    const source = propValue(SETTINGS.eventSource, props.eventSource);
     this.rule = new Rule(this, 'TeardownRule', {
       description: 'ConvAI Secret Janitor: Agent Removed and Secret Deletion Requested events to the deletion queue',
       eventBus: props.eventBus ?? EventBus.fromEventBusName(this, 'DefaultBus', 'default'),

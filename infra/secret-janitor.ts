@@ -11,7 +11,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { MAX_BODY_BYTES, SECRET_ID_PATTERN } from '#core/message-schemas.ts';
+import { MAX_BODY_BYTES } from '#core/message-schemas.ts';
 import { MAX_RECEIVE_COUNT } from '#core/retry-policy.ts';
 import { alarmAbove, janitorMetric } from '#infra/alarms.ts';
 import { FUNCTION_ENTRIES } from '#infra/bundling.ts';
@@ -19,39 +19,44 @@ import { grantWorkerMarks } from '#infra/iam.ts';
 import { type ApiAccess, createJanitorFunction } from '#infra/janitor-function.ts';
 import { JanitorSweep, type SweepOptions } from '#infra/janitor-sweep.ts';
 import { JanitorTriggers, type ScheduledDeletion } from '#infra/janitor-triggers.ts';
-import { baseUrlProblem, DEFAULTS, MAX_HORIZON_HOURS } from '#shared/config.ts';
+import { durationProp, envOf, propValue } from '#infra/setting-props.ts';
 import { ConfigError } from '#shared/errors.ts';
+import { SETTINGS } from '#shared/settings.ts';
 
+/**
+ * Every prop is declared, with its default and allowed range, in `functions/shared/settings.ts`
+ * (`SETTINGS`, found by its prop name); docs/configuration.md lists them.
+ */
 export interface SecretJanitorProps {
   /** The Secrets Manager secret holding the ElevenLabs API key. Its key, if any, gets `kms:Decrypt`. */
   readonly apiKeySecret: ISecret;
   /** Customer-managed KMS key of the secret; gets `kms:Decrypt`. @default the secret's own encryptionKey */
   readonly apiKeyEncryptionKey?: IKey;
-  /** JSON field holding the key when the SecretString is a JSON object. @default 'apiKey' */
+  /** JSON field holding the key when the SecretString is a JSON object. @default SETTINGS.apiKeySecretField */
   readonly apiKeySecretField?: string;
-  /** ElevenLabs API origin; see docs/configuration.md for regional URLs. @default 'https://api.elevenlabs.io' */
+  /** ElevenLabs API origin; see docs/configuration.md for regional URLs. @default SETTINGS.baseUrl */
   readonly baseUrl?: string;
-  /** Give up on a request (move it to the DLQ) once it is this old. Whole hours. @default Duration.hours(72) */
+  /** Give up on a request (move it to the DLQ) once it is this old. Whole hours. @default SETTINGS.horizonHours */
   readonly horizon?: Duration;
-  /** Secret ids that are never deleted; requests for them are refused. @default [] */
+  /** Secret ids that are never deleted; requests for them are refused. @default SETTINGS.protectedSecretIds */
   readonly protectedSecretIds?: readonly string[];
-  /** Log "would delete" and acknowledge, without calling DELETE. @default false */
+  /** Log "would delete" and acknowledge, without calling DELETE. @default SETTINGS.dryRun */
   readonly dryRun?: boolean;
-  /** Records processed at once inside one invocation. @default 5 */
+  /** Records processed at once inside one invocation. @default SETTINGS.concurrency */
   readonly concurrency?: number;
-  /** Concurrent worker invocations (SQS event source `maxConcurrency`, 2–1000). @default 2 */
+  /** Concurrent worker invocations (SQS event source `maxConcurrency`). @default SETTINGS.maxConcurrency */
   readonly maxConcurrency?: number;
-  /** Records per invocation. @default 10 */
+  /** Records per invocation. @default SETTINGS.batchSize */
   readonly batchSize?: number;
-  /** How long the event source gathers records before invoking. @default Duration.seconds(0) */
+  /** How long the event source gathers records before invoking. Whole seconds. @default SETTINGS.maxBatchingWindowSeconds */
   readonly maxBatchingWindow?: Duration;
-  /** Per-attempt HTTP timeout. @default Duration.seconds(10) */
+  /** Per-attempt HTTP timeout. Whole milliseconds. @default SETTINGS.requestTimeoutMs */
   readonly requestTimeout?: Duration;
-  /** On an in-use 422, read the secret once and log what holds it. @default true */
+  /** On an in-use 422, read the secret once and log what holds it. @default SETTINGS.lookupHolders */
   readonly lookupHolders?: boolean;
-  /** Worker memory in MB. @default 256 */
+  /** Worker memory in MB. @default SETTINGS.memorySize */
   readonly memorySize?: number;
-  /** Worker timeout. @default Duration.seconds(60) */
+  /** Worker timeout. Whole seconds. @default SETTINGS.timeoutSeconds */
   readonly timeout?: Duration;
   /** Worker log retention. @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
@@ -59,11 +64,11 @@ export interface SecretJanitorProps {
   readonly alarmTopic?: ITopic;
   /** Alarm when the oldest message in the queue is older than this. @default horizon + 12 hours */
   readonly oldestMessageAlarmAge?: Duration;
-  /** Whether the worker consumes the queue; `false` is the kill switch. @default true */
+  /** Whether the worker consumes the queue; `false` is the kill switch. @default SETTINGS.enabled */
   readonly enabled?: boolean;
   /** Bus the teardown rule listens on. @default the account's default bus */
   readonly eventBus?: IEventBus;
-  /** The only event `source` the teardown rule accepts. @default 'convai.secret-janitor' */
+  /** The only event `source` the teardown rule accepts. @default SETTINGS.eventSource */
   readonly eventSource?: string;
   /** Fixed lists of secret ids deleted on a schedule (EventBridge Scheduler). @default [] */
   readonly scheduledDeletions?: readonly ScheduledDeletion[];
@@ -72,7 +77,7 @@ export interface SecretJanitorProps {
 }
 
 function check(condition: boolean, message: string): void {
-  if (!condition) throw new ConfigError(`SecretJanitor: ${message}`);
+  if (!condition) throw new ConfigError(message);
 }
 
 /**
@@ -91,43 +96,30 @@ export class SecretJanitor extends Construct {
 
   constructor(scope: Construct, id: string, props: SecretJanitorProps) {
     super(scope, id);
-    const horizon = props.horizon ?? Duration.hours(DEFAULTS.horizonHours);
-    const horizonHours = horizon.toHours({ integral: false });
+    // Every prop is checked against its declaration in settings.ts: what synthesizes also starts.
+    const horizonHours = durationProp(SETTINGS.horizonHours, props.horizon);
+    const horizon = Duration.hours(horizonHours);
+    const baseUrl = propValue(SETTINGS.baseUrl, props.baseUrl);
+    const protectedIds = propValue(SETTINGS.protectedSecretIds, props.protectedSecretIds);
+    const concurrency = propValue(SETTINGS.concurrency, props.concurrency);
+    const maxConcurrency = propValue(SETTINGS.maxConcurrency, props.maxConcurrency);
+    const batchSize = propValue(SETTINGS.batchSize, props.batchSize);
+    const windowSeconds = durationProp(SETTINGS.maxBatchingWindowSeconds, props.maxBatchingWindow);
     check(
-      Number.isInteger(horizonHours) && horizonHours >= 1 && horizonHours <= MAX_HORIZON_HOURS,
-      `horizon must be whole hours from 1 to ${MAX_HORIZON_HOURS}, received ${horizonHours} h`,
-    );
-    const baseUrl = props.baseUrl ?? DEFAULTS.baseUrl;
-    const urlProblem = baseUrlProblem(baseUrl);
-    check(urlProblem === undefined, `baseUrl ${urlProblem}, received "${baseUrl}"`);
-    const protectedIds = props.protectedSecretIds ?? [];
-    for (const secretId of protectedIds) {
-      check(SECRET_ID_PATTERN.test(secretId), `protectedSecretIds entry "${secretId}" is not a valid secret id`);
-    }
-    const concurrency = props.concurrency ?? DEFAULTS.concurrency;
-    check(
-      Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 50,
-      `concurrency must be 1-50, received ${concurrency}`,
-    );
-    const maxConcurrency = props.maxConcurrency ?? 2;
-    check(
-      Number.isInteger(maxConcurrency) && maxConcurrency >= 2 && maxConcurrency <= 1000,
-      `maxConcurrency must be 2-1000, received ${maxConcurrency}`,
-    );
-    const batchSize = props.batchSize ?? 10;
-    const window = props.maxBatchingWindow ?? Duration.seconds(0);
-    check(
-      Number.isInteger(batchSize) && batchSize >= 1 && (batchSize <= 10 || window.toSeconds() > 0) && batchSize <= 100,
+      batchSize <= 10 || windowSeconds > 0,
       `batchSize must be 1-10, or up to 100 with a maxBatchingWindow, received ${batchSize}`,
     );
-    const timeout = props.timeout ?? Duration.seconds(60);
-    const timeoutSeconds = timeout.toSeconds();
-    check(timeoutSeconds >= 30 && timeoutSeconds <= 900, `timeout must be 30-900 seconds, received ${timeoutSeconds}`);
-    const requestTimeout = props.requestTimeout ?? Duration.millis(DEFAULTS.requestTimeoutMs);
+    const memorySize = propValue(SETTINGS.memorySize, props.memorySize);
+    const timeoutSeconds = durationProp(SETTINGS.timeoutSeconds, props.timeout);
+    const requestTimeoutMs = durationProp(SETTINGS.requestTimeoutMs, props.requestTimeout);
+    const sweepTimeoutSeconds = props.sweep
+      ? durationProp(SETTINGS.sweepTimeoutSeconds, props.sweep.timeout)
+      : timeoutSeconds;
     check(
-      requestTimeout.toMilliseconds() >= 100 && requestTimeout.toSeconds() < timeoutSeconds / 2,
-      `requestTimeout must be at least 100 ms and under half the function timeout, received ${requestTimeout.toMilliseconds()} ms`,
+      requestTimeoutMs < (Math.min(timeoutSeconds, sweepTimeoutSeconds) * 1000) / 2,
+      `requestTimeout must be under half of the worker timeout (${timeoutSeconds} s)${props.sweep ? ` and of sweep.timeout (${sweepTimeoutSeconds} s)` : ''}, received ${requestTimeoutMs} ms`,
     );
+    const eventSource = propValue(SETTINGS.eventSource, props.eventSource);
 
     this.maxReceiveCount = MAX_RECEIVE_COUNT;
 
@@ -143,7 +135,7 @@ export class SecretJanitor extends Construct {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
-      visibilityTimeout: Duration.seconds(6 * timeoutSeconds + window.toSeconds()),
+      visibilityTimeout: Duration.seconds(6 * timeoutSeconds + windowSeconds),
       // The worker's own limit: a larger body could not be validated, so SQS refuses it up front.
       maxMessageSizeBytes: MAX_BODY_BYTES,
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: this.maxReceiveCount },
@@ -154,34 +146,34 @@ export class SecretJanitor extends Construct {
       // What EventBridge or Scheduler cannot deliver lands in the same DLQ, so one redrive serves all.
       deadLetterQueue: this.deadLetterQueue,
       eventBus: props.eventBus,
-      eventSource: props.eventSource,
+      eventSource,
       scheduledDeletions: props.scheduledDeletions,
     });
 
     const api: ApiAccess = {
       apiKeySecret: props.apiKeySecret,
       apiKeyEncryptionKey: props.apiKeyEncryptionKey,
-      apiKeySecretField: props.apiKeySecretField ?? DEFAULTS.apiKeySecretField,
+      apiKeySecretField: propValue(SETTINGS.apiKeySecretField, props.apiKeySecretField),
       baseUrl,
-      requestTimeout,
+      requestTimeout: Duration.millis(requestTimeoutMs),
     };
     this.worker = createJanitorFunction(this, {
       ids: { function: 'Worker', role: 'WorkerRole', logs: 'WorkerLogs' },
       entry: FUNCTION_ENTRIES.worker,
       description: 'Deletes ElevenLabs ConvAI workspace secrets requested on the queue',
       roleDescription: 'ConvAI Secret Janitor worker: read the API key, consume the queue, send to the DLQ, write logs',
-      memorySize: props.memorySize ?? 256,
-      timeout,
+      memorySize,
+      timeout: Duration.seconds(timeoutSeconds),
       logRetention: props.logRetention ?? RetentionDays.ONE_MONTH,
       api,
       environment: {
-        QUEUE_URL: this.queue.queueUrl,
-        DLQ_URL: this.deadLetterQueue.queueUrl,
-        HORIZON_HOURS: String(horizonHours),
-        PROTECTED_SECRET_IDS: protectedIds.join(','),
-        DRY_RUN: String(props.dryRun ?? DEFAULTS.dryRun),
-        CONCURRENCY: String(concurrency),
-        LOOKUP_HOLDERS: String(props.lookupHolders ?? DEFAULTS.lookupHolders),
+        ...envOf(SETTINGS.queueUrl, this.queue.queueUrl),
+        ...envOf(SETTINGS.dlqUrl, this.deadLetterQueue.queueUrl),
+        ...envOf(SETTINGS.horizonHours, horizonHours),
+        ...envOf(SETTINGS.protectedSecretIds, protectedIds),
+        ...envOf(SETTINGS.dryRun, propValue(SETTINGS.dryRun, props.dryRun)),
+        ...envOf(SETTINGS.concurrency, concurrency),
+        ...envOf(SETTINGS.lookupHolders, propValue(SETTINGS.lookupHolders, props.lookupHolders)),
       },
     });
     const role = this.worker.role as IRole;
@@ -191,10 +183,10 @@ export class SecretJanitor extends Construct {
     this.worker.addEventSource(
       new SqsEventSource(this.queue, {
         batchSize,
-        maxBatchingWindow: window.toSeconds() > 0 ? window : undefined,
+        maxBatchingWindow: windowSeconds > 0 ? Duration.seconds(windowSeconds) : undefined,
         maxConcurrency,
         reportBatchItemFailures: true,
-        enabled: props.enabled ?? true,
+        enabled: propValue(SETTINGS.enabled, props.enabled),
       }),
     );
 
@@ -206,8 +198,15 @@ export class SecretJanitor extends Construct {
         protectedSecretIds: protectedIds,
         logRetention: props.logRetention ?? RetentionDays.ONE_MONTH,
       });
-      // An in-use 422 on a sweep deletion clears the mark, so the grace period starts again.
-      this.worker.addEnvironment('MARKS_TABLE_NAME', this.sweep.table.tableName);
+      // The worker checks every sweep deletion against the sweep's mark, mode and grace period; an
+      // in-use 422 on a sweep deletion clears the mark, so the grace period starts again.
+      for (const [name, value] of Object.entries({
+        ...envOf(SETTINGS.marksTableName, this.sweep.table.tableName),
+        ...envOf(SETTINGS.sweepMode, this.sweep.mode),
+        ...envOf(SETTINGS.gracePeriodHours, this.sweep.gracePeriodHours),
+      })) {
+        this.worker.addEnvironment(name, value);
+      }
       grantWorkerMarks(this.sweep.table.tableArn, role);
     }
 

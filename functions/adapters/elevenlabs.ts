@@ -11,6 +11,7 @@ export interface ElevenLabsClientOptions {
 }
 
 const SECRETS_PATH = '/v1/convai/secrets';
+const ENV_VARIABLES_PATH = '/v1/convai/environment-variables';
 /** Bodies we read at most; error bodies are short, list pages of 100 secrets stay well below. */
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
@@ -52,6 +53,7 @@ export function createElevenLabsClient(options: ElevenLabsClientOptions): Eleven
   ): Promise<ApiResponse> {
     const budget = Math.max(1, Math.floor(timeoutMs));
     const started = Date.now();
+    const resource = path.startsWith(ENV_VARIABLES_PATH) ? ENV_VARIABLES_PATH : SECRETS_PATH;
     return new Promise<ApiResponse>((resolve, reject) => {
       let timedOut = false;
       const fail = (cause: unknown) => {
@@ -65,8 +67,8 @@ export function createElevenLabsClient(options: ElevenLabsClientOptions): Eleven
           new ApiRequestError(
             timedOut ? 'timeout' : 'network',
             timedOut
-              ? `expected an answer from ${method} ${SECRETS_PATH} within ${budget} ms, received none`
-              : `expected an answer from ${method} ${SECRETS_PATH}, received a network error: ${networkCode(cause)}`,
+              ? `expected an answer from ${method} ${resource} within ${budget} ms, received none`
+              : `expected an answer from ${method} ${resource}, received a network error: ${networkCode(cause)}`,
             { cause },
           ),
         );
@@ -125,6 +127,11 @@ export function createElevenLabsClient(options: ElevenLabsClientOptions): Eleven
       if (query.cursor) params.set('cursor', query.cursor);
       if (query.search) params.set('search', query.search);
       return request('GET', `${SECRETS_PATH}?${params}`, apiKey, timeoutMs);
+    },
+    listEnvironmentVariables: (query, apiKey, timeoutMs) => {
+      const params = new URLSearchParams({ type: query.type, page_size: String(query.pageSize) });
+      if (query.cursor) params.set('cursor', query.cursor);
+      return request('GET', `${ENV_VARIABLES_PATH}?${params}`, apiKey, timeoutMs);
     },
   };
 }

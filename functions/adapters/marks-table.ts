@@ -26,6 +26,7 @@ export function markPk(secretId: string): string {
 }
 const markKey = (secretId: string) => ({ pk: markPk(secretId), sk: secretId });
 export const auditPk = (secretId: string) => `AUDIT#${secretId}`;
+export const runPk = (runId: string) => `RUN#${runId}`;
 
 export interface MarksTableOptions {
   readonly client: DynamoDBClient;
@@ -115,6 +116,27 @@ export function createMarksTable(options: MarksTableOptions): MarksStore {
     async clear(secretId, audit) {
       await doc.send(new DeleteCommand({ TableName: table, Key: markKey(secretId) }));
       await doc.send(new PutCommand({ TableName: table, Item: auditItem(audit) }));
+    },
+    async claimRun(runId, atMs) {
+      try {
+        await doc.send(
+          new PutCommand({
+            TableName: table,
+            Item: {
+              pk: runPk(runId),
+              sk: 'run',
+              runId,
+              at: atMs,
+              ttl: Math.floor(atMs / 1000) + options.auditTtlDays * 86_400,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+        return true;
+      } catch (error) {
+        if ((error as { name?: unknown })?.name === 'ConditionalCheckFailedException') return false;
+        throw error;
+      }
     },
   };
 }

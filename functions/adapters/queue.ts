@@ -6,7 +6,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { DlqAttributes, QueuePort } from '#core/ports.ts';
-import { QueueError } from '#shared/errors.ts';
+import { describeAwsError, QueueError } from '#shared/errors.ts';
 
 export interface QueueAdapterOptions {
   readonly client: Pick<SQSClient, 'send'>;
@@ -49,7 +49,7 @@ export function createQueueAdapter({ client, queueUrl, dlqUrl }: QueueAdapterOpt
     try {
       return await run();
     } catch (cause) {
-      throw new QueueError(`expected ${what} to succeed, received ${(cause as Error)?.name ?? 'an error'}`, { cause });
+      throw new QueueError(`expected ${what} to succeed, received ${describeAwsError(cause)}`, { cause });
     }
   }
   return {

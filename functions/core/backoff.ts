@@ -32,14 +32,14 @@ export function visibilityDelaySeconds(receiveCount: number, backoff: Visibility
 }
 
 /**
- * Parses `Retry-After`: delta seconds or an HTTP date. Returns milliseconds, or undefined when the
- * header is missing or unreadable. Negative values become 0.
+ * Parses `Retry-After`: delta seconds or an HTTP date. Returns whole milliseconds, or undefined when
+ * the header is missing or unreadable. Negative values become 0; absurdly large ones stay finite.
  */
 export function parseRetryAfterMs(header: string | null | undefined, nowMs: number): number | undefined {
   if (header === null || header === undefined) return undefined;
   const trimmed = header.trim();
   if (trimmed === '') return undefined;
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.min(Math.round(Number(trimmed) * 1000), Number.MAX_SAFE_INTEGER);
   // HTTP-date (IMF-fixdate), e.g. "Wed, 21 Oct 2026 07:28:00 GMT"; Date.parse alone is too lenient.
   if (!/^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(trimmed)) return undefined;
   const date = Date.parse(trimmed);

@@ -22,6 +22,8 @@ export interface EnqueueResult {
   /** Bodies that could not be enqueued after every round. */
   readonly failed: readonly string[];
   readonly lastError?: string;
+  /** The last error a send threw (a QueueError whose `cause` is the SDK error), when one did. */
+  readonly lastCause?: unknown;
 }
 
 /** One single-id message body per secret, carrying the provenance. */
@@ -39,6 +41,7 @@ export async function enqueueAll(bodies: readonly string[], options: EnqueueOpti
   let enqueued = 0;
   const failed: string[] = [];
   let lastError: string | undefined;
+  let lastCause: unknown;
   for (let start = 0; start < bodies.length; start += SQS_BATCH_LIMIT) {
     let pending = bodies.slice(start, start + SQS_BATCH_LIMIT).map((body, index) => ({ id: `m${index}`, body }));
     for (let round = 0; round < maxRounds && pending.length > 0; round += 1) {
@@ -53,6 +56,7 @@ export async function enqueueAll(bodies: readonly string[], options: EnqueueOpti
       } catch (error) {
         if (!(error instanceof QueueError)) throw error;
         lastError = describeError(error);
+        lastCause = error;
         continue;
       }
       enqueued += pending.length - failedIds.length;
@@ -61,5 +65,10 @@ export async function enqueueAll(bodies: readonly string[], options: EnqueueOpti
     }
     failed.push(...pending.map((entry) => entry.body));
   }
-  return lastError === undefined ? { enqueued, failed } : { enqueued, failed, lastError };
+  return {
+    enqueued,
+    failed,
+    ...(lastError === undefined ? {} : { lastError }),
+    ...(lastCause === undefined ? {} : { lastCause }),
+  };
 }

@@ -1,7 +1,10 @@
 /**
  * Tolerant reader of ElevenLabs error bodies. `detail` may be an object (current or legacy format),
  * a FastAPI validation array, a plain string or missing, and the body may not be JSON at all.
+ * The body arrives already scrubbed of the API key (`shared/redacting-clients.ts`); every text kept
+ * from it is cut with `cutText`, so a cut is marked for the log redaction.
  */
+import { cutText } from '#core/cut-text.ts';
 
 export interface ValidationItem {
   readonly loc: readonly (string | number)[];
@@ -20,7 +23,7 @@ export interface ErrorDetail {
 const MAX_MESSAGE = 300;
 
 function str(value: unknown): string | undefined {
-  return typeof value === 'string' && value.length > 0 ? value.slice(0, MAX_MESSAGE) : undefined;
+  return typeof value === 'string' && value.length > 0 ? cutText(value, MAX_MESSAGE) : undefined;
 }
 
 function toValidationItem(item: unknown): ValidationItem | undefined {
@@ -39,20 +42,15 @@ export function parseErrorBody(text: string): ErrorDetail {
   try {
     body = text.length > 0 ? JSON.parse(text) : undefined;
   } catch {
-    return text.trim().length > 0 ? { message: text.trim().slice(0, MAX_MESSAGE) } : {};
+    return text.trim().length > 0 ? { message: cutText(text.trim(), MAX_MESSAGE) } : {};
   }
   if (typeof body !== 'object' || body === null) return {};
   const detail = (body as Record<string, unknown>).detail;
   if (typeof detail === 'string') return { message: str(detail) };
   if (Array.isArray(detail)) {
     const validation = detail.map(toValidationItem).filter((item) => item !== undefined);
-    return {
-      validation,
-      message: validation
-        .map((item) => `${item.loc.join('.')}: ${item.msg}`)
-        .join('; ')
-        .slice(0, MAX_MESSAGE),
-    };
+    const message = validation.map((item) => `${item.loc.join('.')}: ${item.msg}`).join('; ');
+    return { validation, message: cutText(message, MAX_MESSAGE) };
   }
   if (typeof detail === 'object' && detail !== null) {
     const d = detail as Record<string, unknown>;

@@ -149,3 +149,10 @@ export function readWithRetries(
 ): Promise<Attempts<ReadClassification>> {
   return requestWithRetries(send, classifyRead, deps, policy, deadlineMs);
 }
+
+/** A read that did not end in `ok`, for an abort reason or a log field: `<kind>, HTTP <status>[: <detail>]`. */
+export function describeReadFailure(attempts: Attempts<ReadClassification>): string {
+  const { result } = attempts;
+  const detail = 'detail' in result ? result.detail.message : 'error' in result ? result.error.message : undefined;
+  return `${result.kind}, HTTP ${attempts.status ?? 'none'}${detail ? `: ${detail}` : ''}`;
+}

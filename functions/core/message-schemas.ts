@@ -3,6 +3,7 @@
  * parses with, the producers validate with, and `schemas/*.json` are generated from.
  */
 import * as v from 'valibot';
+import { cutText } from '#core/cut-text.ts';
 import { RequestValidationError } from '#shared/errors.ts';
 
 /** Upper bound of a message body we accept, in UTF-8 bytes. */
@@ -17,10 +18,11 @@ export type Origin = (typeof ORIGINS)[number];
 
 /** A short, log-safe description of a received value for error messages. */
 export function received(input: unknown): string {
-  if (typeof input === 'string') return JSON.stringify(input.length > 40 ? `${input.slice(0, 40)}…` : input);
+  if (typeof input === 'string') return JSON.stringify(cutText(input, 41));
   if (input === null) return 'null';
+  if (input === undefined) return 'nothing';
   if (Array.isArray(input)) return 'an array';
-  return `a ${typeof input}`;
+  return typeof input === 'object' ? 'an object' : `a ${typeof input}`;
 }
 
 export const SecretIdSchema = v.pipe(
@@ -71,6 +73,24 @@ export const FirstSentAtSchema = v.pipe(
   v.minValue(1_577_836_800_000, 'firstSentAt must be epoch milliseconds after 2020-01-01'),
 );
 
+/** Epoch ms of the sweep mark a sweep message was decided on; the worker deletes only if it still matches. */
+export const FirstSeenUnusedAtSchema = v.pipe(
+  v.number((issue) => `firstSeenUnusedAt must be epoch milliseconds, received ${received(issue.input)}`),
+  v.integer('firstSeenUnusedAt must be a whole number of epoch milliseconds'),
+  v.minValue(1_577_836_800_000, 'firstSeenUnusedAt must be epoch milliseconds after 2020-01-01'),
+);
+
+const DELETION_REQUEST_KEYS = [
+  'secretId',
+  'reason',
+  'origin',
+  'agentId',
+  'eventId',
+  'firstSentAt',
+  'runId',
+  'firstSeenUnusedAt',
+] as const;
+
 /** The message a producer sends to the queue: one secret to delete. */
 export const DeletionRequestSchema = v.strictObject(
   {
@@ -80,8 +100,11 @@ export const DeletionRequestSchema = v.strictObject(
     agentId: v.optional(v.pipe(v.string(), v.maxLength(256))),
     eventId: v.optional(v.pipe(v.string(), v.maxLength(256))),
     firstSentAt: v.optional(FirstSentAtSchema),
+    /** Sweep messages only: the run that decided, and the mark it decided on. */
+    runId: v.optional(v.pipe(v.string('runId must be a string'), v.minLength(1), v.maxLength(256))),
+    firstSeenUnusedAt: v.optional(FirstSeenUnusedAtSchema),
   },
-  objectMessage('the deletion request', ['secretId', 'reason', 'origin', 'agentId', 'eventId', 'firstSentAt']),
+  objectMessage('the deletion request', DELETION_REQUEST_KEYS),
 );
 
 export type DeletionRequest = v.InferOutput<typeof DeletionRequestSchema>;
@@ -132,7 +155,11 @@ const SecretIdListSchema = v.pipe(
   ),
 );
 
-const AgentIdSchema = v.pipe(v.string('agentId must be a string'), v.minLength(1), v.maxLength(256));
+const AgentIdSchema = v.pipe(
+  v.string((issue) => `agentId must be a string, received ${received(issue.input)}`),
+  v.minLength(1, 'agentId must not be empty'),
+  v.maxLength(256, (issue) => `agentId must be at most 256 characters, received ${issue.received}`),
+);
 
 export const AgentRemovedDetailSchema = v.strictObject(
   { agentId: AgentIdSchema, secretIds: SecretIdListSchema, reason: v.optional(ReasonSchema) },

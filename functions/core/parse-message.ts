@@ -3,6 +3,7 @@
  * envelope) in, a typed message or a refusal with its reason out. Never throws for bad input.
  */
 import * as v from 'valibot';
+import { cutText } from '#core/cut-text.ts';
 import {
   AgentRemovedDetailSchema,
   DETAIL_TYPES,
@@ -11,27 +12,13 @@ import {
   DeletionRequestSchema,
   EnvelopeSchema,
   formatIssues,
-  MAX_BODY_BYTES,
   MultiDeletionRequestSchema,
   type Provenance,
-  received,
   SECRET_ID_PATTERN,
   validate,
 } from '#core/message-schemas.ts';
+import { parseStrictJson } from '#core/strict-json.ts';
 import { RequestValidationError } from '#shared/errors.ts';
-
-/** Parses JSON text with a size limit; throws RequestValidationError with a specific reason. */
-function parseJsonBody(body: string): unknown {
-  const bytes = Buffer.byteLength(body, 'utf8');
-  if (bytes > MAX_BODY_BYTES) {
-    throw new RequestValidationError(`body must be at most ${MAX_BODY_BYTES} bytes, received ${bytes} bytes`);
-  }
-  try {
-    return JSON.parse(body);
-  } catch (cause) {
-    throw new RequestValidationError(`body must be JSON, received ${received(body)}`, { cause });
-  }
-}
 
 export type ParsedMessage =
   | { readonly kind: 'single'; readonly request: DeletionRequest }
@@ -85,7 +72,7 @@ export function parseMessage(body: string): ParsedMessage | InvalidMessage {
 }
 
 function readMessage(body: string): ParsedMessage {
-  const value = parseJsonBody(body);
+  const value = parseStrictJson(body);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
     throw new RequestValidationError(`body must be a JSON object, received ${kind}`);
@@ -120,7 +107,7 @@ export function partitionIds(ids: readonly string[]): {
     if (SECRET_ID_PATTERN.test(id)) valid.add(id);
     else if (!invalid.has(id)) {
       const problem = formatIssues(v.safeParse(DeletionRequestSchema.entries.secretId, id).issues ?? []);
-      invalid.set(id, { secretId: JSON.stringify(id).slice(0, 60), problem });
+      invalid.set(id, { secretId: cutText(JSON.stringify(id), 60), problem });
     }
   }
   return { valid: [...valid], invalid: [...invalid.values()] };

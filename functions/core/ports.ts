@@ -41,11 +41,23 @@ export interface ListSecretsQuery {
   readonly search?: string;
 }
 
+/** `GET /v1/convai/environment-variables`: the janitor reads only the secret-type variables. */
+export interface ListEnvironmentVariablesQuery {
+  readonly type: 'secret';
+  readonly pageSize: number;
+  readonly cursor?: string;
+}
+
 /** The slice of the ElevenLabs API the janitor uses. Every call is one attempt; throws ApiRequestError. */
 export interface ElevenLabsApi {
   deleteSecret(secretId: string, apiKey: string, timeoutMs: number): Promise<ApiResponse>;
   getSecret(secretId: string, apiKey: string, timeoutMs: number): Promise<ApiResponse>;
   listSecrets(query: ListSecretsQuery, apiKey: string, timeoutMs: number): Promise<ApiResponse>;
+  listEnvironmentVariables(
+    query: ListEnvironmentVariablesQuery,
+    apiKey: string,
+    timeoutMs: number,
+  ): Promise<ApiResponse>;
 }
 
 export interface ApiKeyProvider {
@@ -132,6 +144,8 @@ export interface MarksStore {
   apply(changes: { deletes: readonly string[]; puts: readonly Mark[]; audits: readonly AuditRecord[] }): Promise<void>;
   /** Removes one mark (the worker, after ElevenLabs said the secret is in use) with its audit. */
   clear(secretId: string, audit: AuditRecord): Promise<void>;
+  /** Records that a sweep run started; false when a run with this id already did (a repeat). */
+  claimRun(runId: string, atMs: number): Promise<boolean>;
 }
 
 // ── What each function's core takes ───────────────────────────────────────────────────────────

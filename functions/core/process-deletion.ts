@@ -1,3 +1,4 @@
+import { listEnvVariableUses } from '#core/env-variables.ts';
 import { type AttemptPolicy, type DeleteAttempts, deleteWithRetries } from '#core/http-attempts.ts';
 import type { DeletionRequest } from '#core/message-schemas.ts';
 import type { QueuedRecord, RecordReport, WorkerDeps } from '#core/ports.ts';
@@ -18,15 +19,39 @@ export function attemptPolicy(config: WorkerConfig): AttemptPolicy {
   };
 }
 
-async function lookupHolders(secretId: string, deps: WorkerDeps, timeoutMs: number) {
+/** Environment-variable pages the holder lookup reads at most (100 variables each). */
+const LOOKUP_ENV_PAGES = 10;
+
+/**
+ * Who holds a secret ElevenLabs refused to delete, for the log: `used_by` from GET secret, and the
+ * secret-type environment variables that reference it (`env_variables`, by label). One attempt per
+ * request, within the deadline. Never decides anything: the request is retried later either way.
+ */
+async function lookupHolders(secretId: string, deps: WorkerDeps, config: WorkerConfig, deadlineMs: number) {
+  const found: Record<string, unknown> = {};
+  let holders: Record<string, readonly string[]> | undefined;
   try {
+    const timeoutMs = Math.min(config.requestTimeoutMs, deadlineMs - deps.now());
     const response = await deps.api.getSecret(secretId, await deps.apiKey.get(), timeoutMs);
-    if (response.status !== 200) return { lookupStatus: response.status };
-    const usage = summarizeUsage((JSON.parse(response.body) as { used_by?: unknown }).used_by);
-    return { holders: usage.holders, ...(usage.hasMore.length ? { holdersHasMore: usage.hasMore } : {}) };
+    if (response.status !== 200) found.lookupStatus = response.status;
+    else {
+      const usage = summarizeUsage((JSON.parse(response.body) as { used_by?: unknown }).used_by);
+      holders = { ...usage.holders };
+      if (usage.hasMore.length) found.holdersHasMore = usage.hasMore;
+    }
   } catch (error) {
-    return { lookupError: describeError(error) };
+    found.lookupError = describeError(error);
   }
+  const env = await listEnvVariableUses(
+    { api: deps.api, apiKey: deps.apiKey, now: deps.now, sleep: deps.sleep, random: deps.random },
+    { ...attemptPolicy(config), maxQuickRetries: 0 },
+    deadlineMs,
+    { pageSize: 100, maxPages: LOOKUP_ENV_PAGES },
+  );
+  const labels = env.ok ? env.bySecret.get(secretId) : undefined;
+  if (!env.ok) found.envVariablesLookupError = env.reason;
+  else if (labels) holders = { ...holders, env_variables: [...(holders?.env_variables ?? []), ...labels].slice(0, 10) };
+  return holders ? { holders, ...found } : found;
 }
 
 /**
@@ -44,7 +69,7 @@ async function skipInUseSweepDeletion(
       secretId: request.secretId,
       decision: 'unmarked',
       reason: 'in_use_at_delete',
-      runId: request.eventId ?? 'worker',
+      runId: request.runId ?? 'worker',
       mode: 'delete',
       at: deps.now(),
     });
@@ -66,6 +91,7 @@ function provenance(request: DeletionRequest) {
     ...(request.reason ? { reason: request.reason } : {}),
     ...(request.agentId ? { agentId: request.agentId } : {}),
     ...(request.eventId ? { eventId: request.eventId } : {}),
+    ...(request.runId ? { runId: request.runId } : {}),
   };
 }
 
@@ -86,10 +112,13 @@ function attemptFields(attempts: DeleteAttempts) {
 const MARK_SLACK_MS = 15 * 60 * 1000;
 
 /**
- * The sweep decided "stale" when it enqueued. Before deleting, the worker checks that decision still
- * stands: the message is fresh, and the secret's mark exists and was refreshed by the run that sent
- * it (or a later one). A secret seen in use since then has lost its mark. Returns a refusal reason,
- * `unavailable` when the table cannot be read, or undefined to go ahead.
+ * The sweep decided "stale" when it enqueued; the message carries that decision (`runId`, and the
+ * mark's `firstSeenUnusedAt`). Before deleting, the worker checks the decision still stands, and is
+ * the sweep's own: the sweep is deployed and in delete mode, the message is fresh, and the secret's
+ * mark (read consistently) is the very mark the run decided on, refreshed by that run or a later one,
+ * and first seen unused at least the grace period before the message was sent. A secret seen in use
+ * since then has lost its mark or has a newer one. Returns a refusal reason, `unavailable` when the
+ * table cannot be read, or undefined to go ahead.
  */
 async function verifySweepRequest(
   record: QueuedRecord,
@@ -97,15 +126,20 @@ async function verifySweepRequest(
   deps: WorkerDeps,
   config: WorkerConfig,
 ): Promise<string | undefined> {
+  if (!config.sweep || !deps.marks) return 'sweep_not_deployed';
+  if (config.sweep.mode !== 'delete') return 'sweep_in_report_mode';
+  if (request.runId === undefined || request.firstSeenUnusedAt === undefined) return 'sweep_decision_missing';
   if (deps.now() - record.sentAtMs > config.sweepMessageMaxAgeMs) return 'stale_sweep_request';
-  if (!deps.marks) return 'sweep_not_deployed';
+  if (record.sentAtMs - request.firstSeenUnusedAt < config.sweep.gracePeriodMs) return 'sweep_grace_period_not_met';
   let mark: Awaited<ReturnType<NonNullable<WorkerDeps['marks']>['get']>>;
   try {
     mark = await deps.marks.get(request.secretId);
   } catch {
     return 'unavailable';
   }
-  if (!mark || mark.lastSeenUnusedAt < record.sentAtMs - MARK_SLACK_MS) return 'sweep_mark_missing';
+  if (!mark) return 'sweep_mark_missing';
+  if (mark.firstSeenUnusedAt !== request.firstSeenUnusedAt) return 'sweep_mark_changed';
+  if (mark.lastSeenUnusedAt < record.sentAtMs - MARK_SLACK_MS) return 'sweep_mark_missing';
   return undefined;
 }
 
@@ -124,6 +158,10 @@ export async function processDeletion(
   const base = { ...provenance(request), attempt: record.receiveCount, messageId: record.messageId };
   if (config.protectedSecretIds.has(request.secretId)) {
     return { outcome: 'refused', retry: false, fields: { ...base, refusal: 'protected_secret_id' } };
+  }
+  if (request.origin !== 'sweep' && (request.runId !== undefined || request.firstSeenUnusedAt !== undefined)) {
+    // Only the sweep binds a message to a mark; anything else claiming to is refused.
+    return { outcome: 'refused', retry: false, fields: { ...base, refusal: 'sweep_fields_without_sweep_origin' } };
   }
   if (request.origin === 'sweep') {
     const check = await verifySweepRequest(record, request, deps, config);
@@ -160,9 +198,7 @@ export async function processDeletion(
       return { outcome: 'already_gone', retry: false, fields };
     case 'in_use': {
       if (request.origin === 'sweep') return skipInUseSweepDeletion(request, deps, fields);
-      const holders = config.lookupHolders
-        ? await lookupHolders(request.secretId, deps, Math.min(config.requestTimeoutMs, deadlineMs - deps.now()))
-        : {};
+      const holders = config.lookupHolders ? await lookupHolders(request.secretId, deps, config, deadlineMs) : {};
       return retryLater(record, deps, config, 'in_use_deferred', { kind: 'in_use' }, { ...fields, ...holders });
     }
     case 'auth':

@@ -2,8 +2,15 @@ import type { Mark } from '#core/ports.ts';
 import type { InventoryItem } from '#core/sweep-inventory.ts';
 import type { SweepConfig } from '#shared/config.ts';
 
-export type UnmarkReason = 'in_use' | 'gone' | 'not_owned' | 'protected';
-export type SkipReason = 'protected_id' | 'protected_name' | 'in_use' | 'unreadable' | 'grace_period' | 'cap_exceeded';
+export type UnmarkReason = 'in_use' | 'in_use_env_variable' | 'gone' | 'not_owned' | 'protected';
+export type SkipReason =
+  | 'protected_id'
+  | 'protected_name'
+  | 'in_use'
+  | 'in_use_env_variable'
+  | 'unreadable'
+  | 'grace_period'
+  | 'cap_exceeded';
 
 /** The slice of the sweep's configuration that decides the plan. */
 export type PlanPolicy = Pick<
@@ -32,10 +39,13 @@ export interface SweepPlan {
   readonly capExceeded?: { readonly due: number; readonly limit: number; readonly cap: 'per_run' | 'fraction' };
 }
 
-/** `*` matches any run of characters; everything else is literal. */
+/**
+ * `*` matches any run of characters, line breaks included (the `s` flag); everything else is
+ * literal. The pattern covers the whole name, whatever it holds.
+ */
 export function globToRegExp(pattern: string): RegExp {
   const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
-  return new RegExp(`^${escaped}$`);
+  return new RegExp(`^${escaped}$`, 's');
 }
 
 /** How many deletions one run may make: the per-run cap, and the fraction of owned (at least 1). */
@@ -61,6 +71,7 @@ export function planSweep(
     protected_id: 0,
     protected_name: 0,
     in_use: 0,
+    in_use_env_variable: 0,
     unreadable: 0,
     grace_period: 0,
     cap_exceeded: 0,
@@ -95,6 +106,12 @@ export function planSweep(
       // An unreadable used_by counts as a use, but separately, so a sweep that can read nothing shows.
       skipped[secret.usage.unreadable ? 'unreadable' : 'in_use'] += 1;
       if (mark) unmarked.push({ secretId: secret.secretId, name: secret.name, reason: 'in_use' });
+      continue;
+    }
+    if (secret.envVariables.length > 0) {
+      // used_by shows no use, but an environment variable references the secret.
+      skipped.in_use_env_variable += 1;
+      if (mark) unmarked.push({ secretId: secret.secretId, name: secret.name, reason: 'in_use_env_variable' });
       continue;
     }
     unused += 1;

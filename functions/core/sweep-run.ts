@@ -1,3 +1,4 @@
+import { cutText } from '#core/cut-text.ts';
 import { enqueueAll } from '#core/enqueue.ts';
 import type { AttemptPolicy } from '#core/http-attempts.ts';
 import type { DeletionRequest } from '#core/message-schemas.ts';
@@ -16,20 +17,38 @@ export interface SweepDeps extends InventoryDeps {
 }
 
 export interface SweepSummary {
-  readonly status: 'completed' | 'aborted' | 'cap_exceeded';
+  /** `repeated`: a run with this id already started (a retried invocation); this one did nothing. */
+  readonly status: 'completed' | 'aborted' | 'cap_exceeded' | 'repeated';
   readonly mode: SweepConfig['mode'];
   readonly runId: string;
   readonly plan?: SweepPlan;
   readonly enqueued: number;
+  /** Secret-type environment variables read (absent when the inventory did not complete). */
+  readonly envVariables?: number;
+  /** List requests sent: secrets pages and environment-variable pages. */
   readonly listCalls: number;
   readonly durationMs: number;
   readonly reason?: string;
 }
 
+const SCHEDULED_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
+
+/**
+ * The run id of one invocation. A scheduled run is named after its scheduled time (Scheduler's
+ * `<aws.scheduler.scheduled-time>` in the payload), so a retry of the same run has the same id and
+ * finds its claim; any other invocation (by hand, from a test) is named after its request id.
+ */
+export function sweepRunId(event: unknown, requestId: string): string {
+  const scheduledTime = (event as { scheduledTime?: unknown } | null)?.scheduledTime;
+  return typeof scheduledTime === 'string' && SCHEDULED_TIME.test(scheduledTime)
+    ? `scheduled-${scheduledTime}`
+    : `invoked-${requestId}`;
+}
+
 const hours = (ms: number) => Math.round((ms / 3_600_000) * 10) / 10;
 
 /** Names are free text; keep the reason well under the message schema's 512 characters. */
-const shortName = (name: string) => (name.length > 200 ? `${name.slice(0, 200)}…` : name);
+const shortName = (name: string) => cutText(name, 201);
 
 function dueReason(mark: Mark, now: number, config: SweepConfig): string {
   return `stale: "${shortName(mark.name)}" unused since ${new Date(mark.firstSeenUnusedAt).toISOString()} (${hours(now - mark.firstSeenUnusedAt)} h, grace ${hours(config.gracePeriodMs)} h)`;
@@ -81,6 +100,15 @@ export async function runSweep(config: SweepConfig, deps: SweepDeps, deadlineMs:
     return result;
   };
 
+  // Runs never repeat: a retried invocation of the same scheduled run finds its claim and stops.
+  try {
+    if (!(await deps.marks.claimRun(deps.runId, started))) {
+      return finish({ status: 'repeated', reason: `run ${deps.runId} already started`, enqueued: 0, listCalls: 0 });
+    }
+  } catch (error) {
+    return finish({ status: 'aborted', reason: `marks table: ${describeError(error)}`, enqueued: 0, listCalls: 0 });
+  }
+
   const policy: AttemptPolicy = {
     maxQuickRetries: 4,
     quickBaseMs: 250,
@@ -104,7 +132,7 @@ export async function runSweep(config: SweepConfig, deps: SweepDeps, deadlineMs:
       listCalls: inventory.listCalls,
     });
   }
-  const listCalls = inventory.listCalls;
+  const { listCalls, envVariables } = inventory;
 
   let plan: SweepPlan;
   const now = deps.now();
@@ -116,7 +144,13 @@ export async function runSweep(config: SweepConfig, deps: SweepDeps, deadlineMs:
       audits: planAudits(plan, now, config, deps.runId),
     });
   } catch (error) {
-    return finish({ status: 'aborted', reason: `marks table: ${describeError(error)}`, enqueued: 0, listCalls });
+    return finish({
+      status: 'aborted',
+      reason: `marks table: ${describeError(error)}`,
+      enqueued: 0,
+      envVariables,
+      listCalls,
+    });
   }
 
   for (const mark of plan.due) {
@@ -131,9 +165,9 @@ export async function runSweep(config: SweepConfig, deps: SweepDeps, deadlineMs:
       },
     );
   }
-  if (plan.capExceeded) return finish({ status: 'cap_exceeded', plan, enqueued: 0, listCalls });
+  if (plan.capExceeded) return finish({ status: 'cap_exceeded', plan, enqueued: 0, envVariables, listCalls });
   if (config.mode === 'report' || plan.due.length === 0)
-    return finish({ status: 'completed', plan, enqueued: 0, listCalls });
+    return finish({ status: 'completed', plan, enqueued: 0, envVariables, listCalls });
 
   const bodies = plan.due.map((mark) =>
     JSON.stringify({
@@ -141,6 +175,8 @@ export async function runSweep(config: SweepConfig, deps: SweepDeps, deadlineMs:
       origin: 'sweep',
       reason: dueReason(mark, now, config),
       eventId: deps.runId,
+      runId: deps.runId,
+      firstSeenUnusedAt: mark.firstSeenUnusedAt,
     } satisfies DeletionRequest),
   );
   const result = await enqueueAll(bodies, { ...deps, deadlineMs });
@@ -167,7 +203,7 @@ export async function runSweep(config: SweepConfig, deps: SweepDeps, deadlineMs:
     deps.metrics.record('SweepEnqueueFailed', failed.size, 'Count');
     deps.logger.error('sweep_enqueue_failed', { runId: deps.runId, notEnqueued: failed.size, error: result.lastError });
   }
-  return finish({ status: 'completed', plan, enqueued: result.enqueued, listCalls });
+  return finish({ status: 'completed', plan, enqueued: result.enqueued, envVariables, listCalls });
 }
 
 /** One summary line and the run's metrics. */
@@ -178,6 +214,7 @@ function report(summary: SweepSummary, deps: SweepDeps): void {
   m.record('SweepDuration', summary.durationMs, 'Milliseconds');
   m.record('SweepAborted', summary.status === 'aborted' ? 1 : 0, 'Count');
   m.record('SweepCapExceeded', summary.status === 'cap_exceeded' ? 1 : 0, 'Count');
+  if (summary.envVariables !== undefined) m.record('SweepEnvVariables', summary.envVariables, 'Count');
   if (plan) {
     m.record('SweepInventorySize', plan.inventorySize, 'Count');
     m.record('SweepOwned', plan.owned, 'Count');
@@ -188,6 +225,7 @@ function report(summary: SweepSummary, deps: SweepDeps): void {
     m.record('SweepEnqueued', summary.enqueued, 'Count');
     m.record('SweepSkippedProtected', plan.skipped.protected_id + plan.skipped.protected_name, 'Count');
     m.record('SweepSkippedInUse', plan.skipped.in_use, 'Count');
+    m.record('SweepSkippedInUseEnvVariable', plan.skipped.in_use_env_variable, 'Count');
     m.record('SweepSkippedUnreadable', plan.skipped.unreadable, 'Count');
     m.record('SweepSkippedGracePeriod', plan.skipped.grace_period, 'Count');
     m.record('SweepSkippedCapExceeded', plan.skipped.cap_exceeded, 'Count');
@@ -200,6 +238,7 @@ function report(summary: SweepSummary, deps: SweepDeps): void {
     listCalls: summary.listCalls,
     enqueued: summary.enqueued,
     ...(summary.reason ? { reason: summary.reason } : {}),
+    ...(summary.envVariables === undefined ? {} : { envVariables: summary.envVariables }),
     ...(plan
       ? {
           inventorySize: plan.inventorySize,
@@ -214,5 +253,6 @@ function report(summary: SweepSummary, deps: SweepDeps): void {
       : {}),
   };
   if (summary.status === 'completed') deps.logger.info('sweep_summary', line);
+  else if (summary.status === 'repeated') deps.logger.warn('sweep_summary', line);
   else deps.logger.error('sweep_summary', line);
 }

@@ -2,7 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { runSweep } from '#core/sweep-run.ts';
+import { runSweep, type SweepSummary, sweepRunId } from '#core/sweep-run.ts';
 import { loadSweepConfig } from '#shared/config.ts';
 import { logger, metrics } from '#shared/powertools.ts';
 import { createSweepDeps } from '#shared/sweep-deps.ts';
@@ -12,18 +12,18 @@ const config = loadSweepConfig();
 const deps = createSweepDeps(config);
 
 export interface SweepResult {
-  readonly status: 'completed' | 'aborted' | 'cap_exceeded';
+  readonly status: SweepSummary['status'];
   readonly mode: string;
   readonly runId: string;
   readonly due: number;
   readonly enqueued: number;
 }
 
-/** Invoked by EventBridge Scheduler; the payload carries nothing the sweep needs. */
-async function sweep(_event: unknown, context: Context): Promise<SweepResult> {
+/** Invoked by EventBridge Scheduler; the payload carries the scheduled time that names the run. */
+async function sweep(event: unknown, context: Context): Promise<SweepResult> {
   const summary = await runSweep(
     config,
-    { ...deps, runId: context.awsRequestId },
+    { ...deps, runId: sweepRunId(event, context.awsRequestId) },
     deps.now() + context.getRemainingTimeInMillis(),
   );
   return {

@@ -17,7 +17,7 @@ import {
 } from '#core/message-schemas.ts';
 import { partitionIds } from '#core/parse-message.ts';
 import { realSleep } from '#shared/aws-clients.ts';
-import { QueueError, RequestValidationError } from '#shared/errors.ts';
+import { describeAwsError, QueueError, RequestValidationError } from '#shared/errors.ts';
 
 export { DEFAULT_EVENT_SOURCE, DETAIL_TYPES } from '#core/message-schemas.ts';
 export { QueueError, RequestValidationError } from '#shared/errors.ts';
@@ -41,13 +41,62 @@ export interface BusTarget {
   readonly client?: Pick<EventBridgeClient, 'send'>;
 }
 
-/** Runs an AWS call; any SDK error becomes a QueueError naming the call, with the cause kept. */
+/** Runs an AWS call; any SDK error becomes a QueueError naming the call and the SDK error, kept as `cause`. */
 async function send<T>(what: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (cause) {
-    throw new QueueError(`expected ${what} to succeed, received ${(cause as Error)?.name ?? 'an error'}`, { cause });
+    throw new QueueError(`expected ${what} to succeed, received ${describeAwsError(cause)}${advice(cause)}`, {
+      cause,
+    });
   }
+}
+
+/**
+ * SDK errors that mean the AWS configuration is wrong (credentials, region, queue or bus, permissions):
+ * nothing was sent, and sending again changes nothing until it is fixed.
+ */
+const CONFIGURATION_ERRORS = new Set([
+  'CredentialsProviderError',
+  'TokenProviderError',
+  'AccessDenied',
+  'AccessDeniedException',
+  'InvalidClientTokenId',
+  'UnrecognizedClientException',
+  'SignatureDoesNotMatch',
+  'InvalidSignatureException',
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'QueueDoesNotExist',
+  'AWS.SimpleQueueService.NonExistentQueue',
+  'InvalidAddress',
+  'ResourceNotFoundException',
+]);
+
+/** The SDK error behind a QueueError thrown by the queue adapter or `send`. */
+function sdkError(error: unknown): unknown {
+  return error instanceof QueueError && error.cause !== undefined ? error.cause : error;
+}
+
+function isConfigurationError(error: unknown): boolean {
+  const cause = sdkError(error);
+  if (!(cause instanceof Error)) return false;
+  const code = (cause as { code?: unknown }).code;
+  return (
+    CONFIGURATION_ERRORS.has(cause.name) ||
+    (typeof code === 'string' && CONFIGURATION_ERRORS.has(code)) ||
+    /^(Region is missing|Invalid region)/.test(cause.message)
+  );
+}
+
+/**
+ * What to do next: fix the configuration, or (any other failure) send again, which is safe: the
+ * janitor treats a repeated request like the first.
+ */
+function advice(error: unknown, sentSome = false): string {
+  if (!isConfigurationError(error)) return '; sending again is safe';
+  const what = sentSome ? 'the rest was not sent' : 'nothing was sent';
+  return `; ${what}: fix the AWS configuration (credentials, region, queue URL or bus, permissions), then send again`;
 }
 
 /** Refuses the whole request when any id is invalid, naming each one. */
@@ -73,8 +122,11 @@ export async function requestSecretDeletion(
     random: Math.random,
   });
   if (result.failed.length > 0) {
+    const cause = result.lastCause === undefined ? undefined : sdkError(result.lastCause);
+    const detail = cause === undefined ? result.lastError : describeAwsError(cause);
     throw new QueueError(
-      `expected all ${unique.length} ids to be enqueued, received ${result.failed.length} failures (${result.lastError}); sending again is safe`,
+      `expected all ${unique.length} ids to be enqueued, received ${result.failed.length} failures (${detail})${advice(cause, result.enqueued > 0)}`,
+      cause === undefined ? undefined : { cause },
     );
   }
   return { enqueued: result.enqueued };

@@ -8,6 +8,7 @@ import { createQueueAdapter } from '#adapters/queue.ts';
 import type { MarksStore, QueuePort, Sleep, TimeDeps } from '#core/ports.ts';
 import { DEFAULTS, SERVICE_NAME } from '#shared/config.ts';
 import { registerSecret } from '#shared/redact.ts';
+import { redactingApi, redactingQueue } from '#shared/redacting-clients.ts';
 
 /**
  * Every AWS SDK client gets bounded time: the SDK's own default is no request timeout, and a stalled
@@ -32,27 +33,43 @@ export interface ApiSettings {
   readonly apiKeyTtlMs: number;
 }
 
-/** The clients every function that calls ElevenLabs shares: the API, the key, and real time. */
-export function createApiDeps(config: ApiSettings) {
+/** What a local run (the sandbox, the fault soak) swaps in; Lambda uses the defaults. */
+export interface ApiDepsOptions {
+  /** @default a Secrets Manager client with `AWS_CLIENT_CONFIG` */
+  readonly secretsManager?: Pick<SecretsManagerClient, 'send'>;
+  /** The clock, waits and randomness, the key cache's clock included. @default realTime */
+  readonly time?: TimeDeps;
+}
+
+/**
+ * The clients every function that calls ElevenLabs shares: the API, the key, and time. Every key
+ * read is registered for redaction, and every answer is scrubbed of it before the core reads it.
+ */
+export function createApiDeps(config: ApiSettings, options: ApiDepsOptions = {}) {
+  const time = options.time ?? realTime;
   return {
-    api: createElevenLabsClient({ baseUrl: config.baseUrl, userAgent: USER_AGENT }),
+    api: redactingApi(createElevenLabsClient({ baseUrl: config.baseUrl, userAgent: USER_AGENT })),
     apiKey: createApiKeyProvider({
-      client: new SecretsManagerClient(AWS_CLIENT_CONFIG),
+      client: options.secretsManager ?? new SecretsManagerClient(AWS_CLIENT_CONFIG),
       secretId: config.apiKeySecretId,
       field: config.apiKeySecretField,
       ttlMs: config.apiKeyTtlMs,
+      now: time.now,
       onKey: registerSecret,
     }),
-    ...realTime,
+    ...time,
   };
 }
 
+/** The queue; every message and DLQ attribute is scrubbed of the API key before it is sent. */
 export function createQueue(queueUrl: string, dlqUrl?: string): QueuePort {
-  return createQueueAdapter({
-    client: new SQSClient(AWS_CLIENT_CONFIG),
-    queueUrl,
-    ...(dlqUrl ? { dlqUrl } : {}),
-  });
+  return redactingQueue(
+    createQueueAdapter({
+      client: new SQSClient(AWS_CLIENT_CONFIG),
+      queueUrl,
+      ...(dlqUrl ? { dlqUrl } : {}),
+    }),
+  );
 }
 
 /** The marks table with a bounded DynamoDB client, the configured audit TTL and real sleeps. */

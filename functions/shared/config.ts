@@ -1,53 +1,32 @@
-import { SECRET_ID_PATTERN } from '#core/message-schemas.ts';
 import { ConfigError } from '#shared/errors.ts';
+import { problemMessage } from '#shared/setting-kinds.ts';
+import { SETTING_DEFAULTS, SETTINGS, type Setting, type SweepMode } from '#shared/settings.ts';
+
+export {
+  baseUrlProblem,
+  MAX_HORIZON_HOURS,
+  REGIONAL_BASE_URLS,
+  SWEEP_MODES,
+  type SweepMode,
+} from '#shared/settings.ts';
 
 /** The Powertools service name (log field and metric dimension) and the EMF namespace. */
 export const SERVICE_NAME = 'convai-secret-janitor';
 export const METRICS_NAMESPACE = 'ConvAISecretJanitor';
 
-/** Every default in one place. The CDK construct and docs/configuration.md are built from these. */
-export const DEFAULTS = {
-  apiKeySecretField: 'apiKey',
-  apiKeyTtlSeconds: 300,
-  baseUrl: 'https://api.elevenlabs.io',
-  requestTimeoutMs: 10_000,
-  concurrency: 5,
-  horizonHours: 72,
-  protectedSecretIds: [] as readonly string[],
-  dryRun: false,
-  lookupHolders: true,
-  deadlineMarginMs: 10_000,
-  maxQuickRetries: 2,
+/** Fixed values: constants of the code, not settings (see "Fixed values" in docs/configuration.md). */
+const FIXED = {
   inUseBaseSeconds: 30,
   inUseCapSeconds: 11 * 60 * 60 + 30 * 60,
   retryBaseSeconds: 30,
   retryCapSeconds: 15 * 60,
-  sweepMode: 'report',
-  sweepSchedule: 'rate(1 day)',
-  sweepTimeZone: 'UTC',
-  gracePeriodHours: 7 * 24,
-  minGracePeriodHours: 1,
-  maxObservationGapHours: 48,
-  maxDeletionsPerRun: 25,
-  maxDeletionPercent: 10,
+  minGracePeriodHours: SETTINGS.gracePeriodHours.kind.range?.min ?? 1,
   auditTtlDays: 90,
-  sweepMessageMaxAgeMinutes: 60,
   listPageSize: 100,
 } as const;
 
-export const SWEEP_MODES = ['report', 'delete'] as const;
-export type SweepMode = (typeof SWEEP_MODES)[number];
-
-/** The horizon plus the longest deferral must stay inside the 14-day SQS retention. */
-export const MAX_HORIZON_HOURS = 14 * 24 - 24;
-
-export const REGIONAL_BASE_URLS = [
-  'https://api.elevenlabs.io',
-  'https://api.us.elevenlabs.io',
-  'https://api.eu.residency.elevenlabs.io',
-  'https://api.in.residency.elevenlabs.io',
-  'https://api.sg.residency.elevenlabs.io',
-] as const;
+/** Every default: the settings' own (declared in `settings.ts`) and the fixed values. */
+export const DEFAULTS = { ...SETTING_DEFAULTS, ...FIXED };
 
 export interface WorkerConfig {
   readonly apiKeySecretId: string;
@@ -72,6 +51,8 @@ export interface WorkerConfig {
   readonly marksTableName?: string;
   /** A sweep-origin message older than this is refused: the next sweep run decides again. */
   readonly sweepMessageMaxAgeMs: number;
+  /** The deployed sweep's mode and grace period; present exactly when `marksTableName` is. */
+  readonly sweep?: { readonly mode: SweepMode; readonly gracePeriodMs: number };
 }
 
 export interface SweepConfig {
@@ -98,146 +79,105 @@ export interface SweepConfig {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** Typed readers that name the variable, the bad value and what is allowed. */
-export function envReader(env: Env) {
-  const raw = (name: string) => {
-    const value = env[name];
-    return value === undefined || value.trim() === '' ? undefined : value.trim();
+const HOUR_MS = 3_600_000;
+
+/**
+ * Reads settings from the environment through their declarations: a value is trimmed, an empty one
+ * counts as unset, and a bad one fails with a one-line ConfigError naming the variable, the value
+ * and what is allowed.
+ */
+export function settingReader(env: Env) {
+  const text = (setting: Setting) => {
+    const value = setting.env === undefined ? undefined : env[setting.env]?.trim();
+    return value === '' ? undefined : value;
   };
+  function parse<T>(setting: Setting<T>, raw: string): T {
+    const { kind } = setting;
+    const value = kind.fromEnv(raw);
+    const problem = kind.check(value);
+    if (problem) {
+      const wording = 'must' in problem && kind.envMust ? { must: kind.envMust } : problem;
+      throw new ConfigError(problemMessage(setting.env ?? '?', wording, JSON.stringify(raw)));
+    }
+    return kind.normalize ? kind.normalize(value as T) : (value as T);
+  }
+  const missing = (setting: Setting) =>
+    new ConfigError(`${setting.env} is required (${setting.required ?? setting.description}), received nothing`);
   return {
-    required(name: string, allowed: string): string {
-      const value = raw(name);
-      if (value === undefined) throw new ConfigError(`${name} is required (${allowed}), received nothing`);
-      return value;
-    },
-    string(name: string, fallback: string): string {
-      return raw(name) ?? fallback;
-    },
-    int(name: string, fallback: number, min: number, max: number): number {
-      const value = raw(name);
-      if (value === undefined) return fallback;
-      const parsed = Number(value);
-      if (!/^-?\d+$/.test(value) || parsed < min || parsed > max) {
-        throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, received "${value}"`);
+    /** The value, or the declared default; a setting without one is required. */
+    read<T>(setting: Setting<T>): T {
+      const raw = text(setting);
+      if (raw !== undefined) {
+        return parse(setting, raw);
       }
-      return parsed;
+      if ('default' in setting && !setting.required) return setting.default as T;
+      throw missing(setting);
     },
-    bool(name: string, fallback: boolean): boolean {
-      const value = raw(name);
-      if (value === undefined) return fallback;
-      if (value === 'true') return true;
-      if (value === 'false') return false;
-      throw new ConfigError(`${name} must be "true" or "false", received "${value}"`);
-    },
-    list(name: string, check?: (item: string) => string | undefined): string[] {
-      const value = raw(name);
-      if (value === undefined) return [];
-      const items = value
-        .split(',')
-        .map((item) => item.trim())
-        .filter(Boolean);
-      for (const item of items) {
-        const problem = check?.(item);
-        if (problem) throw new ConfigError(`${name} has an invalid entry "${item}": ${problem}`);
-      }
-      return items;
-    },
-    url(name: string, fallback: string): string {
-      const value = raw(name) ?? fallback;
-      const problem = baseUrlProblem(value);
-      if (problem) throw new ConfigError(`${name} ${problem}, received "${value}"`);
-      return value.replace(/\/+$/, '');
+    /** The value, or undefined when the variable is unset. */
+    optional<T>(setting: Setting<T>): T | undefined {
+      const raw = text(setting);
+      return raw === undefined ? undefined : parse(setting, raw);
     },
   };
 }
-
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
-/** https only, except plain http on loopback (tests, sandbox). No path, query or credentials. */
-export function baseUrlProblem(value: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return 'must be an absolute URL such as https://api.elevenlabs.io';
-  }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
-    return 'must use https (http is allowed only on loopback)';
-  }
-  if (url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) {
-    return 'must be a bare origin without path, query or credentials';
-  }
-  return undefined;
-}
-
-const secretIdCheck = (item: string) =>
-  SECRET_ID_PATTERN.test(item) ? undefined : 'expected 1-128 letters, digits, "_" or "-"';
 
 /** The settings every function that talks to ElevenLabs and the queue shares. */
-function readApiSettings(read: ReturnType<typeof envReader>) {
+function readApiSettings({ read }: ReturnType<typeof settingReader>) {
   return {
-    apiKeySecretId: read.required('API_KEY_SECRET_ID', 'the Secrets Manager name or ARN of the ElevenLabs API key'),
-    apiKeySecretField: read.string('API_KEY_SECRET_FIELD', DEFAULTS.apiKeySecretField),
-    apiKeyTtlMs: read.int('API_KEY_TTL_SECONDS', DEFAULTS.apiKeyTtlSeconds, 0, 86_400) * 1000,
-    baseUrl: read.url('ELEVENLABS_BASE_URL', DEFAULTS.baseUrl),
-    queueUrl: read.required('QUEUE_URL', 'the URL of the deletion queue'),
-    requestTimeoutMs: read.int('REQUEST_TIMEOUT_MS', DEFAULTS.requestTimeoutMs, 100, 120_000),
+    apiKeySecretId: read(SETTINGS.apiKeySecretId),
+    apiKeySecretField: read(SETTINGS.apiKeySecretField),
+    apiKeyTtlMs: read(SETTINGS.apiKeyTtlSeconds) * 1000,
+    baseUrl: read(SETTINGS.baseUrl),
+    queueUrl: read(SETTINGS.queueUrl),
+    requestTimeoutMs: read(SETTINGS.requestTimeoutMs),
   };
 }
 
 /** Reads the worker's environment once, at cold start. */
 export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
-  const read = envReader(env);
+  const reader = settingReader(env);
+  const { read } = reader;
+  const marksTableName = reader.optional(SETTINGS.marksTableName);
   return {
-    ...readApiSettings(read),
-    dlqUrl: read.required('DLQ_URL', 'the URL of the dead-letter queue'),
-    concurrency: read.int('CONCURRENCY', DEFAULTS.concurrency, 1, 50),
-    horizonMs: read.int('HORIZON_HOURS', DEFAULTS.horizonHours, 1, MAX_HORIZON_HOURS) * 3_600_000,
-    protectedSecretIds: new Set(read.list('PROTECTED_SECRET_IDS', secretIdCheck)),
-    dryRun: read.bool('DRY_RUN', DEFAULTS.dryRun),
-    lookupHolders: read.bool('LOOKUP_HOLDERS', DEFAULTS.lookupHolders),
-    deadlineMarginMs: read.int('DEADLINE_MARGIN_MS', DEFAULTS.deadlineMarginMs, 1000, 300_000),
-    maxQuickRetries: read.int('MAX_QUICK_RETRIES', DEFAULTS.maxQuickRetries, 0, 5),
-    inUseBaseSeconds: DEFAULTS.inUseBaseSeconds,
-    inUseCapSeconds: DEFAULTS.inUseCapSeconds,
-    retryBaseSeconds: DEFAULTS.retryBaseSeconds,
-    retryCapSeconds: DEFAULTS.retryCapSeconds,
-    ...(env.MARKS_TABLE_NAME?.trim() ? { marksTableName: env.MARKS_TABLE_NAME.trim() } : {}),
-    sweepMessageMaxAgeMs:
-      read.int('SWEEP_MESSAGE_MAX_AGE_MINUTES', DEFAULTS.sweepMessageMaxAgeMinutes, 5, 24 * 60) * 60_000,
+    ...readApiSettings(reader),
+    dlqUrl: read(SETTINGS.dlqUrl),
+    concurrency: read(SETTINGS.concurrency),
+    horizonMs: read(SETTINGS.horizonHours) * HOUR_MS,
+    protectedSecretIds: new Set(read(SETTINGS.protectedSecretIds)),
+    dryRun: read(SETTINGS.dryRun),
+    lookupHolders: read(SETTINGS.lookupHolders),
+    deadlineMarginMs: read(SETTINGS.deadlineMarginMs),
+    maxQuickRetries: read(SETTINGS.maxQuickRetries),
+    inUseBaseSeconds: FIXED.inUseBaseSeconds,
+    inUseCapSeconds: FIXED.inUseCapSeconds,
+    retryBaseSeconds: FIXED.retryBaseSeconds,
+    retryCapSeconds: FIXED.retryCapSeconds,
+    sweepMessageMaxAgeMs: read(SETTINGS.sweepMessageMaxAgeMinutes) * 60_000,
+    ...(marksTableName === undefined
+      ? {}
+      : {
+          marksTableName,
+          sweep: { mode: read(SETTINGS.sweepMode), gracePeriodMs: read(SETTINGS.gracePeriodHours) * HOUR_MS },
+        }),
   };
 }
 
-const prefixCheck = (item: string) =>
-  item.length <= 128 && !/[\s*]/.test(item) ? undefined : 'expected 1-128 characters without spaces or "*"';
-
-/** Reads the sweep's environment once, at cold start. Every safety default is here. */
+/** Reads the sweep's environment once, at cold start. Every safety default is declared in settings.ts. */
 export function loadSweepConfig(env: Env = process.env): SweepConfig {
-  const read = envReader(env);
-  const prefixes = read.list('SWEEP_PREFIXES', prefixCheck);
-  if (prefixes.length === 0) {
-    throw new ConfigError(
-      'SWEEP_PREFIXES is required (comma-separated secret name prefixes this janitor owns), received nothing; an empty list never means "everything"',
-    );
-  }
-  const mode = read.string('SWEEP_MODE', DEFAULTS.sweepMode);
-  if (!(SWEEP_MODES as readonly string[]).includes(mode)) {
-    throw new ConfigError(`SWEEP_MODE must be one of ${SWEEP_MODES.join(', ')}, received "${mode}"`);
-  }
+  const reader = settingReader(env);
+  const { read } = reader;
   return {
-    ...readApiSettings(read),
-    marksTableName: read.required('MARKS_TABLE_NAME', 'the DynamoDB table of sweep marks'),
-    mode: mode as SweepMode,
-    prefixes,
-    gracePeriodMs:
-      read.int('GRACE_PERIOD_HOURS', DEFAULTS.gracePeriodHours, DEFAULTS.minGracePeriodHours, 365 * 24) * 3_600_000,
-    maxObservationGapMs:
-      read.int('MAX_OBSERVATION_GAP_HOURS', DEFAULTS.maxObservationGapHours, 1, 365 * 24) * 3_600_000,
-    maxDeletionsPerRun: read.int('MAX_DELETIONS_PER_RUN', DEFAULTS.maxDeletionsPerRun, 1, 1000),
-    maxDeletionPercent: read.int('MAX_DELETION_PERCENT', DEFAULTS.maxDeletionPercent, 1, 100),
-    protectedSecretIds: new Set(read.list('PROTECTED_SECRET_IDS', secretIdCheck)),
-    protectedNamePatterns: read.list('PROTECTED_NAME_PATTERNS'),
-    auditTtlDays: DEFAULTS.auditTtlDays,
-    deadlineMarginMs: read.int('DEADLINE_MARGIN_MS', DEFAULTS.deadlineMarginMs, 1000, 300_000),
+    ...readApiSettings(reader),
+    marksTableName: read(SETTINGS.marksTableName),
+    mode: read(SETTINGS.sweepMode),
+    prefixes: read(SETTINGS.sweepPrefixes),
+    gracePeriodMs: read(SETTINGS.gracePeriodHours) * HOUR_MS,
+    maxObservationGapMs: read(SETTINGS.maxObservationGapHours) * HOUR_MS,
+    maxDeletionsPerRun: read(SETTINGS.maxDeletionsPerRun),
+    maxDeletionPercent: read(SETTINGS.maxDeletionPercent),
+    protectedSecretIds: new Set(read(SETTINGS.protectedSecretIds)),
+    protectedNamePatterns: read(SETTINGS.protectedNamePatterns),
+    auditTtlDays: FIXED.auditTtlDays,
+    deadlineMarginMs: read(SETTINGS.deadlineMarginMs),
   };
 }

@@ -39,6 +39,17 @@ export class QueueError extends JanitorError {
   }
 }
 
+/**
+ * The name, code and message of an AWS SDK or Node error ("Error (ECONNREFUSED): connect
+ * ECONNREFUSED 127.0.0.1:443", "CredentialsProviderError: Could not load credentials from any
+ * providers"), so errors that share a name stay apart. These never carry a secret value.
+ */
+export function describeAwsError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as { code?: unknown }).code;
+  return `${error.name}${typeof code === 'string' && code !== error.name ? ` (${code})` : ''}: ${error.message}`;
+}
+
 /** Short, log-safe description of any thrown value. */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;

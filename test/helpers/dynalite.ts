@@ -1,8 +1,8 @@
-import type { Server } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, ScanCommand, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
 
 /**
  * A real DynamoDB on loopback (dynalite, in memory) with the sweep's marks table: string keys
@@ -14,17 +14,44 @@ type DynaliteFactory = (options: { createTableMs?: number; deleteTableMs?: numbe
 // dynalite ships no type declarations; load it through require with the one signature we use.
 const dynalite = createRequire(import.meta.url)('dynalite') as DynaliteFactory;
 
+/** One DynamoDB request as it arrived; `operation` is the `X-Amz-Target` suffix, e.g. `PutItem`. */
+export interface RecordedDynamoRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly operation: string;
+  readonly body: string;
+}
+
 export interface MarksDynamo {
   readonly client: DynamoDBClient;
   readonly tableName: string;
   readonly endpoint: string;
+  /** Every request dynalite received, the table setup included; tests may empty it. */
+  readonly requests: RecordedDynamoRequest[];
   /** Every item of the table, unmarshalled and sorted by pk then sk (stable for comparisons). */
   scan(): Promise<Record<string, unknown>[]>;
+  /** Deletes every item, so the next test starts from an empty table. */
+  clear(): Promise<void>;
   stop(): Promise<void>;
 }
 
 export async function startMarksDynamo(tableName = 'sweep-marks'): Promise<MarksDynamo> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const requests: RecordedDynamoRequest[] = [];
+  // A second listener beside dynalite's own: it reads the same body chunks and records them.
+  server.on('request', (req: IncomingMessage) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const operation =
+        String(req.headers['x-amz-target'] ?? '')
+          .split('.')
+          .pop() ?? '';
+      const body = Buffer.concat(chunks).toString();
+      requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, operation, body });
+    });
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
@@ -57,10 +84,11 @@ export async function startMarksDynamo(tableName = 'sweep-marks'): Promise<Marks
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 
-  return {
+  const marks: MarksDynamo = {
     client,
     tableName,
     endpoint,
+    requests,
     async scan() {
       const doc = DynamoDBDocumentClient.from(client);
       const items: Record<string, unknown>[] = [];
@@ -73,9 +101,16 @@ export async function startMarksDynamo(tableName = 'sweep-marks'): Promise<Marks
       const key = (item: Record<string, unknown>) => `${String(item.pk)}\u0000${String(item.sk)}`;
       return items.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
     },
+    async clear() {
+      const doc = DynamoDBDocumentClient.from(client);
+      for (const item of await marks.scan()) {
+        await doc.send(new DeleteCommand({ TableName: tableName, Key: { pk: item.pk, sk: item.sk } }));
+      }
+    },
     async stop() {
       client.destroy();
       await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
     },
   };
+  return marks;
 }

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createServer, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { SQSRecord } from 'aws-lambda';
 
@@ -22,6 +22,17 @@ export interface FakeMessage {
   receiptHandle?: string;
 }
 
+/** One request as it arrived on the wire, before the fake decided anything. */
+export interface RecordedAwsRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: IncomingHttpHeaders;
+  /** The operation named by `X-Amz-Target`, e.g. `SendMessageBatch`. */
+  readonly operation: string;
+  /** The request body exactly as sent (JSON text). */
+  readonly body: string;
+}
+
 /** Answer to force for an operation: an AWS error `{__type, message}` with status 400 unless given. */
 export type AwsFault = { type: string; message?: string; status?: number };
 
@@ -29,6 +40,8 @@ export interface FakeAws {
   readonly endpoint: string;
   /** Calls per operation, e.g. `calls.get('GetSecretValue')`. */
   readonly calls: Map<string, number>;
+  /** Every request, in arrival order; tests may empty it (`requests.length = 0`). */
+  readonly requests: RecordedAwsRequest[];
   readonly secrets: Map<string, string>;
   /** The queue's URL on this host; creates the queue on first use. */
   queueUrl(name: string): string;
@@ -143,8 +156,10 @@ export async function startFakeAws(): Promise<FakeAws> {
       const operation = target.split('.').pop() ?? '';
       const version = target.startsWith('AmazonSQS.') ? '1.0' : '1.1';
       fake.calls.set(operation, (fake.calls.get(operation) ?? 0) + 1);
+      const body = Buffer.concat(chunks).toString();
+      fake.requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, operation, body });
       try {
-        const input = JSON.parse(Buffer.concat(chunks).toString() || '{}') as Record<string, unknown>;
+        const input = JSON.parse(body || '{}') as Record<string, unknown>;
         const run = operations[operation];
         if (!run) throw awsError('UnknownOperationException', `fake AWS does not implement ${target}`);
         const fault = fake.fault?.(operation, input);
@@ -163,6 +178,7 @@ export async function startFakeAws(): Promise<FakeAws> {
   const fake: FakeAws = {
     endpoint,
     calls: new Map(),
+    requests: [],
     secrets: new Map(),
     queueUrl(name) {
       if (!queues.has(name)) queues.set(name, []);

@@ -1,21 +1,31 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { emptyUsedBy as freshUsedBy } from '#test/helpers/used-by.ts';
+import {
+  type EnvironmentVariable,
+  environmentVariable,
+  type NewEnvironmentVariable,
+} from '#test/helpers/environment-variables.ts';
+import { available, emptyUsedBy, type UsedBy } from '#test/helpers/used-by.ts';
 
-/** A loopback stand-in for the ElevenLabs ConvAI secrets API. Everything lives in memory. */
+/**
+ * A loopback simulator of the ElevenLabs ConvAI secrets and environment-variables API. Everything
+ * lives in memory. Every answer has the shape of the official client's serializers
+ * (`@elevenlabs/elevenlabs-js`; test/integration/fake-elevenlabs.test.ts runs that client against it):
+ *
+ * - `GET    /v1/convai/secrets`               → `GetWorkspaceSecretsResponseModel` (`page_size`, `cursor`, `search`, `dependency_limit`)
+ * - `GET    /v1/convai/secrets/{id}`          → `ConvAiWorkspaceStoredSecretConfig`
+ * - `DELETE /v1/convai/secrets/{id}`          → 204; 422 while `used_by` holds anything; 404 when absent
+ * - `GET    /v1/convai/environment-variables` → `EnvironmentVariablesListResponse` (`type`, `label`, `environment`, `page_size`, `cursor`)
+ *
+ * Whether DELETE counts a secret-type environment variable as a use is not documented. The simulator
+ * takes the unsafe reading: it deletes a secret that only an environment variable references.
+ *
+ * Faults: `script` queues answers per route, `hook` may take over any request.
+ */
 
-export type Route = 'delete' | 'get' | 'list' | 'other';
-
-export interface UsedBy {
-  tools: unknown[];
-  tools_has_more: boolean;
-  agents: unknown[];
-  agents_has_more: boolean;
-  phone_numbers: unknown[];
-  phone_numbers_has_more: boolean;
-  mcp_servers: unknown[];
-  others: string[];
-}
+export type Route = 'delete' | 'get' | 'list' | 'env_list' | 'other';
+export type { EnvironmentVariable, NewEnvironmentVariable } from '#test/helpers/environment-variables.ts';
+export type { UsedBy } from '#test/helpers/used-by.ts';
 
 export interface StoredSecret {
   type: 'stored';
@@ -27,8 +37,13 @@ export interface StoredSecret {
 export interface RecordedRequest {
   readonly method: string;
   readonly path: string;
+  /** The request target as sent: path and query string, e.g. `/v1/convai/secrets?page_size=100`. */
+  readonly url: string;
   readonly query: Record<string, string>;
+  /** `xi-api-key` included: compare through a copy without it, never store or snapshot it. */
   readonly headers: IncomingHttpHeaders;
+  /** The request body as sent ('' for GET and DELETE). */
+  readonly body: string;
   readonly route: Route;
   /** The `request-id` header the fake answered with. */
   readonly requestId: string;
@@ -53,14 +68,17 @@ export interface FakeElevenLabs {
   readonly baseUrl: string;
   readonly requests: RecordedRequest[];
   readonly secrets: Map<string, StoredSecret>;
+  /** Environment variables by id, in creation order. */
+  readonly environmentVariables: Map<string, EnvironmentVariable>;
   readonly validKeys: Set<string>;
   latencyMs: number;
   hook: FakeElevenLabsOptions['hook'];
   addSecret(secretId: string, name?: string): StoredSecret;
-  /** Adds an agent (or another holder) to `used_by`, so DELETE answers 422. */
-  markInUse(secretId: string, agentId?: string): void;
+  /** Adds an available agent to `used_by`, so DELETE answers 422. */
+  markInUse(secretId: string, agentId?: string, agentName?: string): void;
   /** Empties `used_by`. */
   release(secretId: string): void;
+  addEnvironmentVariable(variable: NewEnvironmentVariable): EnvironmentVariable;
   /** Queues answers consumed one per request on that route, before the hook and the store. */
   script(route: Route, ...answers: Override[]): void;
   count(route?: Route): number;
@@ -68,7 +86,9 @@ export interface FakeElevenLabs {
 }
 
 const SECRETS = '/v1/convai/secrets';
-const emptyUsedBy = (): UsedBy => freshUsedBy();
+const ENV_VARIABLES = '/v1/convai/environment-variables';
+const ENV_TYPES: readonly string[] = ['string', 'secret', 'auth_connection'];
+
 const isUsed = (u: UsedBy) =>
   [u.tools, u.agents, u.phone_numbers, u.mcp_servers, u.others].some((list) => list.length > 0) ||
   u.tools_has_more ||
@@ -88,6 +108,7 @@ const IN_USE = {
 };
 const notFound = (id: string) => ({ detail: { status: 'not_found', message: `Secret ${id} not found` } });
 const queryError = (param: string, msg: string, type: string) => ({ detail: [{ loc: ['query', param], msg, type }] });
+const PAGE_SIZE_ERROR = queryError('page_size', 'Input should be between 1 and 100', 'less_than_equal');
 
 const encodeCursor = (offset: number) => Buffer.from(JSON.stringify({ o: offset })).toString('base64url');
 function decodeCursor(cursor: string): number | undefined {
@@ -99,10 +120,50 @@ function decodeCursor(cursor: string): number | undefined {
   }
 }
 
+/** An integer query parameter in [1, 100], the given default when absent, or undefined when invalid. */
+function boundedInt(value: string | undefined, fallback?: number): number | undefined {
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  return /^\d+$/.test(value) && number >= 1 && number <= 100 ? number : undefined;
+}
+
+/** One page of `items` from the `cursor` offset, or an error answer. */
+function paged<T>(items: readonly T[], size: number, cursor: string | undefined) {
+  const offset = cursor === undefined ? 0 : decodeCursor(cursor);
+  if (offset === undefined) return { error: queryError('cursor', 'Invalid cursor', 'value_error') };
+  const next = offset + size < items.length ? encodeCursor(offset + size) : null;
+  return { page: items.slice(offset, offset + size), next };
+}
+
+/** A secret as listed with `dependency_limit`: at most that many tools, agents and phone numbers, with `*_has_more`. */
+function withDependencyLimit(secret: StoredSecret, limit: number | undefined): StoredSecret {
+  if (limit === undefined) return secret;
+  const u = secret.used_by;
+  const usedBy: UsedBy = {
+    ...u,
+    tools: u.tools.slice(0, limit),
+    tools_has_more: u.tools_has_more || u.tools.length > limit,
+    agents: u.agents.slice(0, limit),
+    agents_has_more: u.agents_has_more || u.agents.length > limit,
+    phone_numbers: u.phone_numbers.slice(0, limit),
+    phone_numbers_has_more: u.phone_numbers_has_more || u.phone_numbers.length > limit,
+  };
+  return { ...secret, used_by: usedBy };
+}
+
+function routeOf(method: string, pathname: string): Route {
+  if (pathname === ENV_VARIABLES) return method === 'GET' ? 'env_list' : 'other';
+  if (pathname === SECRETS) return method === 'GET' ? 'list' : 'other';
+  const isItem = pathname.startsWith(`${SECRETS}/`) && !pathname.slice(SECRETS.length + 1).includes('/');
+  if (!isItem) return 'other';
+  return method === 'GET' ? 'get' : method === 'DELETE' ? 'delete' : 'other';
+}
+
 export async function startFakeElevenLabs(options: FakeElevenLabsOptions = {}): Promise<FakeElevenLabs> {
   const timers = new Set<NodeJS.Timeout>();
   const scripted = new Map<Route, Override[]>();
   let counter = 0;
+  let variables = 0;
   const wait = (ms: number) =>
     new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
@@ -124,7 +185,8 @@ export async function startFakeElevenLabs(options: FakeElevenLabsOptions = {}): 
     const key = req.headers['xi-api-key'];
     if (req.route === 'other') return send(res, 404, { detail: 'Not Found' });
     if (typeof key !== 'string' || !fake.validKeys.has(key)) return send(res, 401, INVALID_KEY);
-    if (req.route === 'list') return send(res, ...list(req.query));
+    if (req.route === 'list') return send(res, ...listSecrets(req.query));
+    if (req.route === 'env_list') return send(res, ...listEnvironmentVariables(req.query));
     const id = decodeURIComponent(req.path.slice(SECRETS.length + 1));
     const secret = fake.secrets.get(id);
     if (!secret) return send(res, 404, notFound(id));
@@ -134,19 +196,41 @@ export async function startFakeElevenLabs(options: FakeElevenLabsOptions = {}): 
     send(res, 204);
   }
 
-  function list(query: Record<string, string>): [number, unknown] {
-    let all = [...fake.secrets.values()];
-    if (query.search) all = all.filter((secret) => secret.name.startsWith(query.search ?? ''));
-    if (query.page_size === undefined) return [200, { secrets: all, next_cursor: null }];
-    const size = Number(query.page_size);
-    if (!/^\d+$/.test(query.page_size) || size < 1 || size > 100) {
-      return [422, queryError('page_size', 'Input should be between 1 and 100', 'less_than_equal')];
+  function listSecrets(query: Record<string, string>): [number, unknown] {
+    const limit = boundedInt(query.dependency_limit, Number.POSITIVE_INFINITY);
+    if (limit === undefined) {
+      return [422, queryError('dependency_limit', 'Input should be between 1 and 100', 'less_than_equal')];
     }
-    const offset = query.cursor === undefined ? 0 : decodeCursor(query.cursor);
-    if (offset === undefined) return [422, queryError('cursor', 'Invalid cursor', 'value_error')];
-    const page = all.slice(offset, offset + size);
-    const next = offset + size < all.length ? encodeCursor(offset + size) : null;
-    return [200, { secrets: page, next_cursor: next }];
+    const all = [...fake.secrets.values()]
+      .filter((secret) => secret.name.startsWith(query.search ?? ''))
+      .map((secret) => withDependencyLimit(secret, Number.isFinite(limit) ? limit : undefined));
+    if (query.page_size === undefined) return [200, { secrets: all, next_cursor: null }];
+    const size = boundedInt(query.page_size);
+    if (size === undefined) return [422, PAGE_SIZE_ERROR];
+    const result = paged(all, size, query.cursor);
+    if ('error' in result) return [422, result.error];
+    return [200, { secrets: result.page, next_cursor: result.next }];
+  }
+
+  function listEnvironmentVariables(query: Record<string, string>): [number, unknown] {
+    if (query.type !== undefined && !ENV_TYPES.includes(query.type)) {
+      return [422, queryError('type', "Input should be 'string', 'secret' or 'auth_connection'", 'enum')];
+    }
+    const size = boundedInt(query.page_size, 100);
+    if (size === undefined) return [422, PAGE_SIZE_ERROR];
+    const { environment } = query;
+    const all = [...fake.environmentVariables.values()]
+      .filter((variable) => query.type === undefined || variable.type === query.type)
+      .filter((variable) => query.label === undefined || variable.label === query.label)
+      .filter((variable) => environment === undefined || environment in variable.values)
+      .map((variable) =>
+        environment === undefined
+          ? variable
+          : ({ ...variable, values: { [environment]: variable.values[environment] } } as EnvironmentVariable),
+      );
+    const result = paged(all, size, query.cursor);
+    if ('error' in result) return [422, result.error];
+    return [200, { environment_variables: result.page, next_cursor: result.next, has_more: result.next !== null }];
   }
 
   async function apply(override: Override | undefined, req: RecordedRequest, res: ServerResponse): Promise<void> {
@@ -165,30 +249,24 @@ export async function startFakeElevenLabs(options: FakeElevenLabsOptions = {}): 
   async function handle(incoming: IncomingMessage, res: ServerResponse) {
     const url = new URL(incoming.url ?? '/', 'http://fake');
     const method = incoming.method ?? 'GET';
-    const isItem = url.pathname.startsWith(`${SECRETS}/`) && !url.pathname.slice(SECRETS.length + 1).includes('/');
-    const route: Route =
-      url.pathname === SECRETS && method === 'GET'
-        ? 'list'
-        : isItem && (method === 'GET' || method === 'DELETE')
-          ? method === 'GET'
-            ? 'get'
-            : 'delete'
-          : 'other';
     counter += 1;
     const requestId = `req_fake_${counter}`;
+    const chunks: Buffer[] = [];
+    for await (const chunk of incoming) chunks.push(chunk as Buffer);
     const req: RecordedRequest = {
       method,
       path: url.pathname,
+      url: incoming.url ?? '/',
       query: Object.fromEntries(url.searchParams),
       headers: incoming.headers,
-      route,
+      body: Buffer.concat(chunks).toString(),
+      route: routeOf(method, url.pathname),
       requestId,
     };
     fake.requests.push(req);
     res.setHeader('request-id', requestId);
-    incoming.resume();
     if (fake.latencyMs > 0) await wait(fake.latencyMs);
-    await apply(scripted.get(route)?.shift() ?? fake.hook?.(req), req, res);
+    await apply(scripted.get(req.route)?.shift() ?? fake.hook?.(req), req, res);
   }
 
   const server = createServer((req, res) => {
@@ -201,6 +279,7 @@ export async function startFakeElevenLabs(options: FakeElevenLabsOptions = {}): 
     baseUrl: `http://127.0.0.1:${port}`,
     requests: [],
     secrets: new Map(),
+    environmentVariables: new Map(),
     validKeys: new Set(options.validKeys ?? ['test-api-key']),
     latencyMs: options.latencyMs ?? 0,
     hook: options.hook,
@@ -209,14 +288,20 @@ export async function startFakeElevenLabs(options: FakeElevenLabsOptions = {}): 
       fake.secrets.set(secretId, secret);
       return secret;
     },
-    markInUse(secretId, agentId = 'agent_in_use') {
+    markInUse(secretId, agentId = 'agent_in_use', agentName = agentId) {
       const secret = fake.secrets.get(secretId);
       if (!secret) throw new Error(`fake ElevenLabs has no secret ${secretId}`);
-      secret.used_by.agents.push({ type: 'available', id: agentId, name: agentId, created_at_unix_secs: 0 });
+      secret.used_by.agents.push(available(agentId, agentName));
     },
     release(secretId) {
       const secret = fake.secrets.get(secretId);
       if (secret) secret.used_by = emptyUsedBy();
+    },
+    addEnvironmentVariable(variable) {
+      variables += 1;
+      const stored = environmentVariable(variable, variables);
+      fake.environmentVariables.set(stored.id, stored);
+      return stored;
     },
     script(route, ...answers) {
       scripted.set(route, [...(scripted.get(route) ?? []), ...answers]);

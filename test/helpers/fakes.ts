@@ -6,6 +6,7 @@ import type {
   ApiResponse,
   DlqAttributes,
   ElevenLabsApi,
+  ListEnvironmentVariablesQuery,
   LogPort,
   MetricsPort,
   QueuedRecord,
@@ -50,10 +51,21 @@ export function response(status: number, body: unknown = '', retryAfter: string 
   return { status, body: typeof body === 'string' ? body : JSON.stringify(body), retryAfter };
 }
 
-/** An ElevenLabs API whose DELETE and GET answer from queues; the last answer repeats. */
-export function fakeApi(deleteAnswers: Answer[], getAnswers: Answer[] = [response(200, { used_by: {} })]) {
+/** `GET /v1/convai/environment-variables` in a workspace without environment variables. */
+export const NO_ENV_VARIABLES = response(200, { environment_variables: [], next_cursor: null, has_more: false });
+
+/**
+ * An ElevenLabs API whose DELETE, GET and environment-variable list answer from queues; the last
+ * answer repeats.
+ */
+export function fakeApi(
+  deleteAnswers: Answer[],
+  getAnswers: Answer[] = [response(200, { used_by: {} })],
+  envAnswers: Answer[] = [NO_ENV_VARIABLES],
+) {
   const deletes: ApiCall[] = [];
   const gets: ApiCall[] = [];
+  const envLists: (ListEnvironmentVariablesQuery & { apiKey: string; timeoutMs: number })[] = [];
   const answer = async (answers: Answer[], call: ApiCall): Promise<ApiResponse> => {
     const next = answers.length > 1 ? answers.shift() : answers[0];
     if (next === undefined) throw new Error('fakeApi: no answer queued');
@@ -72,8 +84,12 @@ export function fakeApi(deleteAnswers: Answer[], getAnswers: Answer[] = [respons
       return answer(getAnswers, call);
     },
     listSecrets: () => Promise.reject(new Error('fakeApi: listSecrets is not expected')),
+    listEnvironmentVariables: (query, apiKey, timeoutMs) => {
+      envLists.push({ ...query, apiKey, timeoutMs });
+      return answer(envAnswers, { secretId: '', apiKey, timeoutMs });
+    },
   };
-  return { api, deletes, gets };
+  return { api, deletes, gets, envLists };
 }
 
 /** An API key provider that records every call; `fail` makes it throw. */
@@ -134,13 +150,14 @@ export function fakeWorker(
   options: {
     deletes?: Answer[];
     gets?: Answer[];
+    envPages?: Answer[];
     clock?: ReturnType<typeof fakeClock>;
     apiKey?: ReturnType<typeof fakeApiKey>;
     queue?: ReturnType<typeof fakeQueue>;
   } = {},
 ) {
   const clock = options.clock ?? fakeClock();
-  const api = fakeApi(options.deletes ?? [response(204)], options.gets);
+  const api = fakeApi(options.deletes ?? [response(204)], options.gets, options.envPages);
   const apiKey = options.apiKey ?? fakeApiKey();
   const queue = options.queue ?? fakeQueue();
   const log = fakeLogger();

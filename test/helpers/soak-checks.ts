@@ -1,7 +1,7 @@
 import { SQS_MAX_VISIBILITY_SECONDS } from '#core/backoff.ts';
 import { attemptPolicy } from '#core/process-deletion.ts';
 import type { SoakRun } from '#test/helpers/soak-harness.ts';
-import { EXPECTED, type SoakRequest, type TerminalKind } from '#test/helpers/soak-population.ts';
+import { EXPECTED, FORGERY_REFUSALS, type SoakRequest, type TerminalKind } from '#test/helpers/soak-population.ts';
 
 /** What the fault soak asserts, computed from what a run saw. Each check returns its violations. */
 
@@ -92,7 +92,9 @@ function dlqOwners(body: string, byLogId: Map<string, SoakRequest>, byBody: Map<
 export function terminalViolations(states: TerminalStates): string[] {
   const violations = states.unattributed.map((what) => `belongs to no request: ${what}`);
   for (const [request, observations] of states.byRequest) {
-    const expected = EXPECTED[request.category];
+    const expected = request.forgery
+      ? { kind: EXPECTED.forged_sweep.kind, reason: FORGERY_REFUSALS[request.forgery] }
+      : EXPECTED[request.category];
     const kinds = new Set(observations.map((o) => o.kind));
     const name = `${request.category} ${request.logId}`;
     if (kinds.size === 0) violations.push(`${name}: lost (no terminal state)`);

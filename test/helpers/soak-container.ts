@@ -1,20 +1,18 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { createApiKeyProvider } from '#adapters/api-key.ts';
-import { createElevenLabsClient } from '#adapters/elevenlabs.ts';
 import type { ElevenLabsApi, Mark, QueuePort, Random, WorkerDeps } from '#core/ports.ts';
 import type { VirtualClock } from '#sandbox/virtual-clock.ts';
-import { AWS_CLIENT_CONFIG, USER_AGENT } from '#shared/aws-clients.ts';
+import { AWS_CLIENT_CONFIG, createApiDeps } from '#shared/aws-clients.ts';
 import type { WorkerConfig } from '#shared/config.ts';
 import { logPort } from '#shared/powertools.ts';
-import { registerSecret } from '#shared/redact.ts';
 import { createWorkerHandler } from '#shared/worker-handler.ts';
 import { REGION } from '#test/helpers/fake-aws.ts';
 
 /**
  * Lambda execution environments for the fault soak. Each runs the real worker handler over its own
- * HTTP client (keep-alive agent), key provider (5-minute cache) and Secrets Manager client, with the
- * virtual clock for time, the local queue for SQS and Powertools for logs. An environment can be
+ * HTTP client (keep-alive agent), key provider (5-minute cache) and Secrets Manager client, wired by
+ * `createApiDeps` as in Lambda, with the virtual clock for time, the local queue for SQS (behind the
+ * production `redactingQueue`) and Powertools for logs. An environment can be
  * told to time out after its n-th I/O call: from then on nothing it starts completes, as when Lambda
  * stops a function at its timeout, and the invocation fails.
  */
@@ -101,14 +99,10 @@ export function createContainerPool(wiring: ContainerWiring) {
       credentials: { accessKeyId: 'AKIAFAKEFAKEFAKEFAKE', secretAccessKey: 'fake-secret-access-key' },
     });
     clients.push(client);
-    const api = createElevenLabsClient({ baseUrl: config.baseUrl, userAgent: USER_AGENT });
-    const apiKey = createApiKeyProvider({
-      client,
-      secretId: config.apiKeySecretId,
-      field: config.apiKeySecretField,
-      ttlMs: config.apiKeyTtlMs,
-      now: clock.now,
-      onKey: registerSecret,
+    // The production wiring: the HTTP client with answers scrubbed of the key, the cached key provider.
+    const { api, apiKey } = createApiDeps(config, {
+      secretsManager: client,
+      time: { now: clock.now, sleep: clock.sleep, random: wiring.random },
     });
     const timed =
       (send: ElevenLabsApi['deleteSecret']): ElevenLabsApi['deleteSecret'] =>

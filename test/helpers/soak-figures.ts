@@ -14,7 +14,7 @@ export function terminalLabel(observations: readonly Observation[]): string {
 }
 
 const table = (title: string, rows: Record<string, number | string>) =>
-  [`  ${title}`, ...Object.entries(rows).map(([k, v]) => `    ${k.padEnd(34)} ${v}`)].join('\n');
+  [`  ${title}`, ...Object.entries(rows).map(([k, v]) => `    ${k.padEnd(36)} ${v}`)].join('\n');
 
 /** The figures the soak prints. */
 export function figures(run: SoakRun, states: TerminalStates): string {

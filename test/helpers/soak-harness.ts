@@ -8,6 +8,7 @@ import { dice, seededRandom, seedOf } from '#sandbox/random.ts';
 import { createTimeline } from '#sandbox/timeline.ts';
 import { createVirtualClock } from '#sandbox/virtual-clock.ts';
 import { loadWorkerConfig, type WorkerConfig } from '#shared/config.ts';
+import { redactingQueue } from '#shared/redacting-clients.ts';
 import { startFakeAws } from '#test/helpers/fake-aws.ts';
 import { startFakeElevenLabs } from '#test/helpers/fake-elevenlabs.ts';
 import { createFaultPlan } from '#test/helpers/fault-plan.ts';
@@ -82,7 +83,7 @@ async function capturingOutput<T>(run: () => Promise<T>): Promise<{ result: T; o
 export async function runSoak(options: SoakOptions): Promise<SoakRun> {
   const realStart = performance.now();
   const roll = dice(seededRandom(seedOf(options.seed, 'population')));
-  const population = buildPopulation(options.requests, roll);
+  const population = buildPopulation(options.requests, roll, START);
   const keys = [0, 1, 2].map(() => `sk_${roll.token(40)}`);
   const ids = (...categories: Category[]) =>
     population.requests.flatMap((r) => (r.secretId && categories.includes(r.category) ? [r.secretId] : []));
@@ -116,6 +117,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakRun> {
     REQUEST_TIMEOUT_MS: '100',
     PROTECTED_SECRET_IDS: ids('protected').join(','),
     MARKS_TABLE_NAME: 'janitor-marks',
+    // The sweep may delete: forged sweep messages meet every check the worker has.
+    SWEEP_MODE: 'delete',
   });
   // As the stack deploys them: visibility 6 x the 60 s function timeout, 14 days retention, backstop redrive.
   const dlq = new LocalQueue({ name: 'janitor-dlq', clock, retentionSeconds: DAYS_14 });
@@ -129,12 +132,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakRun> {
   const strikes = createStrikes(options.seed, awsFaults);
   injectQueueFaults(queue, dlq, strikes);
 
-  // Forged sweep messages: no mark at all, or a mark too old to vouch for the message.
+  // The marks some forgeries name: one that started at another time, one not refreshed for 3 days.
   const marks = new Map<string, Mark>();
-  for (const request of population.requests) {
-    if (!request.staleMark || !request.secretId) continue;
-    const at = { firstSeenUnusedAt: START - 240 * HOUR, lastSeenUnusedAt: START - 72 * HOUR };
-    marks.set(request.secretId, { secretId: request.secretId, name: `session-${request.secretId}`, ...at });
+  for (const { secretId, forgery } of population.requests) {
+    if (!secretId || (forgery !== 'mark_changed' && forgery !== 'stale_mark')) continue;
+    const at =
+      forgery === 'mark_changed'
+        ? { firstSeenUnusedAt: START - 300 * HOUR, lastSeenUnusedAt: START - HOUR }
+        : { firstSeenUnusedAt: START - 240 * HOUR, lastSeenUnusedAt: START - 72 * HOUR };
+    marks.set(secretId, { secretId, name: `session-${secretId}`, ...at });
   }
 
   const timeline = createTimeline();
@@ -155,7 +161,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakRun> {
     config,
     clock,
     awsEndpoint: aws.endpoint,
-    queue: localQueuePort(queue, dlq),
+    queue: redactingQueue(localQueuePort(queue, dlq)),
     marks,
     random: seededRandom(seedOf(options.seed, 'worker')),
     onTimeout: () => {

@@ -43,9 +43,30 @@ export const EXPECTED: Record<Category, { kind: TerminalKind; reason: RegExp }> 
     reason: /^horizon_exceeded: still (in_use_deferred|transient_retry|auth_failed) after \d+ h$/,
   },
   protected: { kind: 'refused', reason: /^protected_secret_id$/ },
-  forged_sweep: { kind: 'refused', reason: /^(sweep_mark_missing|stale_sweep_request)$/ },
+  forged_sweep: {
+    kind: 'refused',
+    reason:
+      /^(sweep_decision_missing|sweep_grace_period_not_met|sweep_mark_missing|sweep_mark_changed|stale_sweep_request)$/,
+  },
   invalid_body: { kind: 'dlq', reason: /^invalid_message: / },
   invalid_id: { kind: 'refused', reason: /^invalid_secret_id$/ },
+};
+
+/**
+ * A forged sweep message: without the sweep's decision (`runId`, `firstSeenUnusedAt`), claiming a
+ * secret unused for less than the grace period, naming a secret without a mark, one whose mark started
+ * at another time, or one whose mark the sweep has not refreshed for days.
+ */
+export const FORGERIES = ['no_decision', 'grace_not_met', 'no_mark', 'mark_changed', 'stale_mark'] as const;
+export type Forgery = (typeof FORGERIES)[number];
+
+/** The refusal each forgery meets (a message the worker receives late is `stale_sweep_request` first). */
+export const FORGERY_REFUSALS: Record<Forgery, RegExp> = {
+  no_decision: /^sweep_decision_missing$/,
+  grace_not_met: /^(sweep_grace_period_not_met|stale_sweep_request)$/,
+  no_mark: /^(sweep_mark_missing|stale_sweep_request)$/,
+  mark_changed: /^(sweep_mark_changed|stale_sweep_request)$/,
+  stale_mark: /^(sweep_mark_missing|stale_sweep_request)$/,
 };
 
 export interface SoakRequest {
@@ -59,8 +80,8 @@ export interface SoakRequest {
   sentAfterMs: number;
   /** For `released`: how long after its send the holder lets go. */
   readonly releaseAfterMs?: number;
-  /** For `forged_sweep`: a mark exists, but too old to vouch for the message. */
-  readonly staleMark?: boolean;
+  /** For `forged_sweep`: what the forger got wrong. */
+  readonly forgery?: Forgery;
 }
 
 export interface SoakMessage {
@@ -123,7 +144,7 @@ function counts(total: number): Record<Category, number> {
 }
 
 /** `total` requests in the shares above, carried by messages sent over the first 6 h (40 % at once). */
-export function buildPopulation(total: number, roll: Dice): Population {
+export function buildPopulation(total: number, roll: Dice, startMs: number): Population {
   const requests: SoakRequest[] = [];
   for (const [category, count] of Object.entries(counts(total)) as [Category, number][]) {
     for (let n = 0; n < count; n += 1) {
@@ -137,7 +158,7 @@ export function buildPopulation(total: number, roll: Dice): Population {
         ...(invalid || category === 'invalid_body' ? {} : { secretId: `sec_${tag}` }),
         sentAfterMs: 0,
         ...(category === 'released' ? { releaseAfterMs: roll.int(60_000, 48 * HOUR) } : {}),
-        ...(category === 'forged_sweep' ? { staleMark: roll.chance(0.5) } : {}),
+        ...(category === 'forged_sweep' ? { forgery: roll.pick(FORGERIES) } : {}),
       });
     }
   }
@@ -150,22 +171,25 @@ export function buildPopulation(total: number, roll: Dice): Population {
   };
   const ids = (group: readonly SoakRequest[]) => group.map((r) => (r.secretId ?? JSON.parse(r.logId)) as string);
 
-  const forged = roll.shuffle(requests.filter((r) => r.category === 'forged_sweep'));
-  while (forged.length > 0) {
-    const group = forged.splice(0, roll.chance(0.75) ? 1 : roll.int(2, 5));
-    const reason = 'unused for 7 days';
-    if (group.length === 1 && group[0]?.secretId) {
-      add({
-        body: JSON.stringify({ secretId: group[0].secretId, origin: 'sweep', reason }),
-        carrier: 'sweep_single',
-        requests: group,
-      });
-    } else
-      add({
-        body: JSON.stringify({ secretIds: ids(group), origin: 'sweep', reason }),
-        carrier: 'sweep_multi',
-        requests: group,
-      });
+  const reason = 'unused for 7 days';
+  for (const request of requests.filter((r) => r.forgery && r.forgery !== 'no_decision')) {
+    const claimedSince = startMs - (request.forgery === 'grace_not_met' ? 24 : 240) * HOUR;
+    const decision = { runId: `forged-run-${request.index}`, firstSeenUnusedAt: claimedSince };
+    const body = JSON.stringify({ secretId: request.secretId, origin: 'sweep', reason, ...decision });
+    add({ body, carrier: 'sweep_single', requests: [request] });
+  }
+  // Without a decision, alone or several in one message (its children carry none either).
+  const undecided = roll.shuffle(requests.filter((r) => r.forgery === 'no_decision'));
+  while (undecided.length > 0) {
+    const group = undecided.splice(0, roll.chance(0.5) ? 1 : roll.int(2, 5));
+    const [only] = group;
+    if (group.length === 1 && only?.secretId) {
+      const body = JSON.stringify({ secretId: only.secretId, origin: 'sweep', reason });
+      add({ body, carrier: 'sweep_single', requests: group });
+    } else {
+      const body = JSON.stringify({ secretIds: ids(group), origin: 'sweep', reason });
+      add({ body, carrier: 'sweep_multi', requests: group });
+    }
   }
   for (const request of requests.filter((r) => r.category === 'invalid_body')) {
     add({ body: invalidBody(request.index, roll), carrier: 'bad_body', requests: [request] });

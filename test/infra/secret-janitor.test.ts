@@ -1,4 +1,4 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -6,10 +6,10 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { MAX_RECEIVE_COUNT } from '#core/retry-policy.ts';
 import { SecretJanitor, type SecretJanitorProps } from '#infra/secret-janitor.ts';
-import { buildStack, KMS_KEY_ARN, SECRET_ARN } from '#test/helpers/stacks.ts';
+import { buildStack, KMS_KEY_ARN, SECRET_ARN, testApp } from '#test/helpers/stacks.ts';
 
 function construct(props: Partial<SecretJanitorProps> = {}) {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = testApp();
   const stack = new Stack(app, 'S', { env: { account: '123456789012', region: 'eu-west-1' } });
   const apiKeySecret = Secret.fromSecretCompleteArn(stack, 'Key', SECRET_ARN);
   const janitor = new SecretJanitor(stack, 'Janitor', { apiKeySecret, ...props });
@@ -185,7 +185,7 @@ describe('SecretJanitor alarms', () => {
   });
 
   it('sends alarm and OK notifications to the topic when one is given', () => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = testApp();
     const stack = new Stack(app, 'S');
     const janitor = new SecretJanitor(stack, 'J', {
       apiKeySecret: Secret.fromSecretCompleteArn(stack, 'Key', SECRET_ARN),
@@ -201,16 +201,22 @@ describe('SecretJanitor alarms', () => {
 });
 
 describe('SecretJanitor props validation', () => {
-  it('refuses a horizon that is not whole hours', () => {
-    expect(() => construct({ horizon: Duration.minutes(90) })).toThrow(/horizon must be whole hours.*received 1.5 h/);
+  it('refuses a horizon that is not whole hours, naming the prop, the value and the range', () => {
+    expect(() => construct({ horizon: Duration.minutes(90) })).toThrow(
+      'horizon must be whole hours from 1 to 312, received 1.5 h',
+    );
   });
 
   it('refuses a plain-http base URL that is not loopback', () => {
-    expect(() => construct({ baseUrl: 'http://api.elevenlabs.io' })).toThrow(/baseUrl must use https/);
+    expect(() => construct({ baseUrl: 'http://api.elevenlabs.io' })).toThrow(
+      'baseUrl must use https (http is allowed only on loopback), received "http://api.elevenlabs.io"',
+    );
   });
 
   it('refuses an invalid protected secret id', () => {
-    expect(() => construct({ protectedSecretIds: ['../x'] })).toThrow(/protectedSecretIds entry "..\/x"/);
+    expect(() => construct({ protectedSecretIds: ['../x'] })).toThrow(
+      'protectedSecretIds has an invalid entry "../x": expected 1-128 letters, digits, "_" or "-"',
+    );
   });
 
   it('refuses, at synth, protected ids that would pass the 4 KB Lambda environment limit', () => {
@@ -219,7 +225,51 @@ describe('SecretJanitor props validation', () => {
   });
 
   it('refuses maxConcurrency below the SQS minimum of 2', () => {
-    expect(() => construct({ maxConcurrency: 1 })).toThrow(/maxConcurrency must be 2-1000, received 1/);
+    expect(() => construct({ maxConcurrency: 1 })).toThrow(
+      'maxConcurrency must be a whole number from 2 to 1000, received 1',
+    );
+  });
+
+  it('refuses a requestTimeout of 3 minutes at synth, which the functions would refuse at cold start', () => {
+    expect(() => construct({ requestTimeout: Duration.minutes(3), timeout: Duration.minutes(10) })).toThrow(
+      'requestTimeout must be whole milliseconds from 100 to 120000, received 180000 ms',
+    );
+  });
+
+  it('refuses a requestTimeout of half the worker timeout or more', () => {
+    expect(() => construct({ requestTimeout: Duration.seconds(30) })).toThrow(
+      'requestTimeout must be under half of the worker timeout (60 s), received 30000 ms',
+    );
+  });
+
+  it('refuses a requestTimeout of half the sweep timeout or more when a sweep is deployed', () => {
+    expect(() =>
+      construct({
+        requestTimeout: Duration.seconds(20),
+        timeout: Duration.seconds(120),
+        sweep: { prefixes: ['s-'], timeout: Duration.seconds(40) },
+      }),
+    ).toThrow(
+      'requestTimeout must be under half of the worker timeout (120 s) and of sweep.timeout (40 s), received 20000 ms',
+    );
+  });
+
+  it.each([
+    [{ batchSize: 11 }, 'batchSize must be 1-10, or up to 100 with a maxBatchingWindow, received 11'],
+    [{ batchSize: 0 }, 'batchSize must be a whole number from 1 to 100, received 0'],
+    [{ memorySize: 64 }, 'memorySize must be a whole number from 128 to 10240, received 64'],
+    [{ timeout: Duration.minutes(20) }, 'timeout must be whole seconds from 30 to 900, received 1200 s'],
+    [
+      { maxBatchingWindow: Duration.minutes(6) },
+      'maxBatchingWindow must be whole seconds from 0 to 300, received 360 s',
+    ],
+    [{ concurrency: 51 }, 'concurrency must be a whole number from 1 to 50, received 51'],
+  ] as [Partial<SecretJanitorProps>, string][])('refuses %o with one line naming the prop', (props, message) => {
+    expect(() => construct(props)).toThrow(message);
+  });
+
+  it('accepts up to 100 records per invocation with a batching window', () => {
+    expect(() => construct({ batchSize: 100, maxBatchingWindow: Duration.seconds(5) })).not.toThrow();
   });
 });
 

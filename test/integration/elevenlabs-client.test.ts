@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createApiKeyProvider } from '#adapters/api-key.ts';
 import { createElevenLabsClient } from '#adapters/elevenlabs.ts';
 import { classifyDelete } from '#core/classify.ts';
+import { listEnvVariableUses } from '#core/env-variables.ts';
 import { type AttemptPolicy, deleteWithRetries } from '#core/http-attempts.ts';
 import { type FakeElevenLabs, startFakeElevenLabs } from '#test/helpers/fake-elevenlabs.ts';
 
@@ -257,5 +258,48 @@ describe('fake ElevenLabs: list and get', () => {
     expect(JSON.parse(one.body)).toMatchObject({ type: 'stored', secret_id: 'b1', used_by: { agents: [] } });
     expect(fake.count('list')).toBe(3);
     expect(fake.count('get')).toBe(1);
+  });
+});
+
+describe('ElevenLabs client: environment variables', () => {
+  afterEach(() => fake.environmentVariables.clear());
+
+  it('sends type=secret, page_size and cursor, and listEnvVariableUses reads every page', async () => {
+    for (let index = 0; index < 150; index += 1) {
+      fake.addEnvironmentVariable({
+        label: `VAR_${index}`,
+        type: 'secret',
+        values: { production: { secret_id: `sec_${index % 3}` } },
+      });
+    }
+    fake.addEnvironmentVariable({ label: 'BASE_URL', type: 'string', values: { production: 'https://example.com' } });
+    const deps = {
+      api: api(),
+      apiKey: { get: async () => KEY },
+      now: Date.now,
+      sleep: async () => {},
+      random: () => 0.5,
+    };
+    const listing = await listEnvVariableUses(deps, policy, Date.now() + 10_000, { pageSize: 100, maxPages: 10 });
+
+    const lists = fake.requests.filter((request) => request.route === 'env_list');
+    expect(lists.map((request) => request.path)).toEqual([
+      '/v1/convai/environment-variables',
+      '/v1/convai/environment-variables',
+    ]);
+    expect(lists.map((request) => request.query)).toEqual([
+      { type: 'secret', page_size: '100' },
+      { type: 'secret', page_size: '100', cursor: expect.any(String) },
+    ]);
+    expect(lists[0]?.headers['xi-api-key']).toBe(KEY);
+    expect(listing).toMatchObject({ ok: true, variables: 150, listCalls: 2 });
+    expect(listing.ok && listing.bySecret.get('sec_0')).toHaveLength(50);
+  });
+
+  it('names the environment-variables path when the request times out', async () => {
+    fake.script('env_list', { delayMs: 2_000 });
+    await expect(api().listEnvironmentVariables({ type: 'secret', pageSize: 100 }, KEY, 100)).rejects.toThrow(
+      'expected an answer from GET /v1/convai/environment-variables within 100 ms, received none',
+    );
   });
 });

@@ -142,6 +142,8 @@ function sweeper(env: Record<string, string> = {}) {
 
 const HIGH_CAPS = { MAX_DELETIONS_PER_RUN: '1000', MAX_DELETION_PERCENT: '100' };
 const sorted = (values: Iterable<string>) => [...values].sort();
+const withoutRunClaims = (items: Record<string, unknown>[]) =>
+  items.filter((item) => !String(item.pk).startsWith('RUN#'));
 const marksIn = (items: Record<string, unknown>[]) => items.filter((item) => String(item.pk).startsWith('MARK#'));
 const auditsIn = (items: Record<string, unknown>[], decision: string) =>
   items.filter((item) => String(item.pk).startsWith('AUDIT#') && item.decision === decision);
@@ -171,10 +173,11 @@ describe('runSweep on loopback (dynalite, fake ElevenLabs, fake SQS)', () => {
     expect([...marked].filter((id) => id.startsWith('sec_prod_'))).toEqual([]);
   });
 
-  it('fetches ceil(n/100) list pages per prefix and counts them as list calls', async () => {
+  it('fetches ceil(n/100) list pages per prefix, then the secret-type environment variables', async () => {
     const summary = await sweeper(HIGH_CAPS).run(T0);
     const lists = elevenlabs.requests.filter((request) => request.route === 'list');
-    expect(summary.listCalls).toBe(PAGES_PER_RUN);
+    // Plus one page of environment variables.
+    expect(summary.listCalls).toBe(PAGES_PER_RUN + 1);
     expect(lists).toHaveLength(PAGES_PER_RUN);
     expect(lists.map((request) => [request.query.search, request.query.page_size])).toEqual([
       ['ci-run-', '100'],
@@ -182,6 +185,8 @@ describe('runSweep on loopback (dynalite, fake ElevenLabs, fake SQS)', () => {
       ['ci-run-', '100'],
       ['preview-', '100'],
     ]);
+    const envLists = elevenlabs.requests.filter((request) => request.route === 'env_list');
+    expect(envLists.map((request) => request.query)).toEqual([{ type: 'secret', page_size: '100' }]);
   });
 
   it('finds nothing due one hour before the grace period ends', async () => {
@@ -246,6 +251,52 @@ describe('runSweep on loopback (dynalite, fake ElevenLabs, fake SQS)', () => {
     ]);
   });
 
+  it('never enqueues a stale secret that only an environment variable references', async () => {
+    const [referenced, later] = stale;
+    if (!referenced || !later) throw new Error('fixture: expected stale secrets');
+    elevenlabs.addEnvironmentVariable({
+      label: 'DB_PASSWORD',
+      type: 'secret',
+      values: { production: { secret_id: referenced } },
+    });
+    const sweep = sweeper({ ...HIGH_CAPS, SWEEP_MODE: 'delete' });
+    await sweep.run(T0);
+    // A variable created after the first run takes the secret's mark away.
+    elevenlabs.addEnvironmentVariable({
+      label: 'CRM_TOKEN',
+      type: 'secret',
+      values: { staging: { secret_id: later } },
+    });
+    await sweep.daily(T0 + DAY, T0 + GRACE);
+    const sent = queued().map((body) => String(body.secretId));
+    expect(sent).toHaveLength(stale.length - 2);
+    expect(sent).not.toContain(referenced);
+    expect(sent).not.toContain(later);
+    const items = await dynamo.scan();
+    expect(marksIn(items).some((item) => item.sk === referenced || item.sk === later)).toBe(false);
+    expect(auditsIn(items, 'unmarked').map((item) => [item.secretId, item.reason])).toEqual([
+      [later, 'in_use_env_variable'],
+    ]);
+    const last = sweep.log.lines.filter((line) => line.message === 'sweep_summary').at(-1);
+    expect(last?.extra).toMatchObject({ envVariables: 2, skipped: { in_use_env_variable: 2 } });
+  });
+
+  it('leaves the table unchanged and enqueues nothing when the key may not read environment variables', async () => {
+    const sweep = sweeper({ ...HIGH_CAPS, SWEEP_MODE: 'delete' });
+    await sweep.daily(T0, T0 + 6 * DAY);
+    const before = await dynamo.scan();
+    elevenlabs.hook = (request) =>
+      request.route === 'env_list'
+        ? { status: 401, body: { detail: { status: 'missing_permissions', message: 'missing convai_read' } } }
+        : undefined;
+    const summary = await sweep.run(T0 + GRACE);
+    expect(summary).toMatchObject({ status: 'aborted', enqueued: 0 });
+    expect(summary.reason).toMatch(/^inventory incomplete: environment variables page 1: auth, HTTP 401/);
+    // Only the run's own claim is new: no mark, unmark or audit.
+    expect(withoutRunClaims(await dynamo.scan())).toEqual(withoutRunClaims(before));
+    expect(aws.messages(QUEUE)).toEqual([]);
+  });
+
   it('leaves the table unchanged and enqueues nothing when a page fails mid-inventory', async () => {
     const sweep = sweeper({ ...HIGH_CAPS, SWEEP_MODE: 'delete' });
     await sweep.daily(T0, T0 + 6 * DAY);
@@ -260,7 +311,12 @@ describe('runSweep on loopback (dynalite, fake ElevenLabs, fake SQS)', () => {
     expect(summary).toMatchObject({ status: 'aborted', enqueued: 0 });
     expect(summary.reason).toContain('prefix "ci-run-" page 2');
     expect(elevenlabs.count('list') - listsBefore).toBe(1 + 5);
-    expect(await dynamo.scan()).toEqual(before);
+    // Only the run's own claim is new: no mark, unmark or audit.
+    const added = (await dynamo.scan()).filter(
+      (item) => !before.some((old) => old.pk === item.pk && old.sk === item.sk),
+    );
+    expect(added).toEqual([expect.objectContaining({ pk: `RUN#${summary.runId}`, sk: 'run' })]);
+    expect(withoutRunClaims(await dynamo.scan())).toEqual(withoutRunClaims(before));
     expect(aws.messages(QUEUE)).toEqual([]);
     expect(sweep.log.lines.filter((line) => line.level === 'error').map((line) => line.message)).toEqual([
       'sweep_summary',
@@ -294,7 +350,7 @@ describe('sweep deletions through the worker on loopback', () => {
           sleep: async () => undefined,
         }),
       },
-      config: workerConfig({ MARKS_TABLE_NAME: dynamo.tableName }),
+      config: workerConfig({ MARKS_TABLE_NAME: dynamo.tableName, SWEEP_MODE: 'delete' }),
     };
   }
 
@@ -320,6 +376,25 @@ describe('sweep deletions through the worker on loopback', () => {
     expect(items.filter((item) => item.pk === `AUDIT#${secretId}` && item.reason === 'in_use_at_delete')).toMatchObject(
       [{ decision: 'unmarked', mode: 'delete', runId: JSON.parse(message.body).eventId }],
     );
+  });
+
+  it('refuses an old sweep message whose mark was cleared and written afresh by later runs', async () => {
+    // Run 1 enqueues X; run 2 sees X in use and unmarks it; run 3 sees it unused again and marks it
+    // afresh. The message from run 1 must not delete X: its grace period restarted at run 2.
+    const { sweep, messages } = await enqueueStale();
+    const message = messages[0];
+    if (!message) throw new Error('expected an enqueued message');
+    const { secretId } = JSON.parse(message.body) as { secretId: string };
+    elevenlabs.markInUse(secretId, 'agent_came_back');
+    await sweep.run(sweep.now() + 5 * 60_000);
+    elevenlabs.release(secretId);
+    await sweep.run(sweep.now() + 5 * 60_000);
+    expect(marksIn(await dynamo.scan()).some((item) => item.sk === secretId)).toBe(true);
+    const { deps, config } = worker(sweep.now);
+    const sentAt = sweep.now() - 10 * 60_000;
+    const report = await processRecord(asRecord(message, sentAt), deps, config, sweep.now() + 60_000);
+    expect(report).toMatchObject({ outcome: 'refused', fields: { refusal: 'sweep_mark_changed' } });
+    expect(elevenlabs.secrets.has(secretId)).toBe(true);
   });
 
   it('unmarks as gone, on the next run, every secret the worker deleted', async () => {

@@ -5,6 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type FakeElevenLabs, startFakeElevenLabs } from '#test/helpers/fake-elevenlabs.ts';
 import { lambdaContext, sqsEvent, sqsRecord } from '#test/helpers/sqs-events.ts';
+import { phoneNumber } from '#test/helpers/used-by.ts';
 
 const KEY = 'sk_live_9f8e7d6c5b4a39281706f5e4d3c2b1a0';
 const QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/janitor-queue';
@@ -60,6 +61,7 @@ beforeEach(() => {
 afterEach(() => {
   fake.requests.length = 0;
   fake.secrets.clear();
+  fake.environmentVariables.clear();
   fake.hook = undefined;
 });
 
@@ -83,7 +85,13 @@ describe('worker handler (real wiring, mocked AWS, fake ElevenLabs)', () => {
   it('handles a mixed batch: deleted, already gone, in use deferred, invalid body to the DLQ', async () => {
     fake.addSecret('sec_deleted');
     fake.addSecret('sec_in_use');
-    fake.markInUse('sec_in_use', 'agent_42');
+    fake.markInUse('sec_in_use', 'agent_42', 'Support bot');
+    fake.secrets.get('sec_in_use')?.used_by.phone_numbers.push(phoneNumber('phnum_1', 'Main line', '+15550100'));
+    fake.addEnvironmentVariable({
+      label: 'DB_PASSWORD',
+      type: 'secret',
+      values: { production: { secret_id: 'sec_in_use' } },
+    });
     const sentAtMs = Date.parse('2026-11-26T10:00:00.000Z');
     const deleted = sqsRecord({ secretId: 'sec_deleted', origin: 'request' });
     const gone = sqsRecord({ secretId: 'sec_gone' });
@@ -126,7 +134,9 @@ describe('worker handler (real wiring, mocked AWS, fake ElevenLabs)', () => {
       expect(request.headers['xi-api-key']).toBe(KEY);
       expect(request.headers['user-agent']).toMatch(/^convai-secret-janitor\/\d+\.\d+\.\d+/);
     }
-    expect(fake.count('get')).toBe(1); // holder lookup for the secret in use
+    // Holder lookup for the secret in use: the secret, then the environment variables.
+    expect(fake.count('get')).toBe(1);
+    expect(fake.count('env_list')).toBe(1);
 
     // One log line per record, with the fields an operator needs.
     const logs = recordLogs();
@@ -152,7 +162,11 @@ describe('worker handler (real wiring, mocked AWS, fake ElevenLabs)', () => {
       attempt: 1,
       code: 'secret_in_use',
       requestId: requestIdOf('sec_in_use'),
-      holders: { agents: ['agent_42'] },
+      holders: {
+        agents: ['Support bot (agent_42)'],
+        phone_numbers: ['Main line (+15550100, phnum_1)'],
+        env_variables: ['DB_PASSWORD'],
+      },
       delaySeconds: visibility[0]?.VisibilityTimeout,
     });
     expect(logs.find((line) => line.messageId === invalid.messageId)).toMatchObject({

@@ -170,7 +170,7 @@ describe('loadSweepConfig', () => {
   ])('refuses the prefix "%s" (%s) naming the variable and the entry', (prefix) => {
     const { message } = refusal({ SWEEP_PREFIXES: `preview-,${prefix}` });
     expect(message).toBe(
-      `SWEEP_PREFIXES has an invalid entry "${prefix}": expected 1-128 characters without spaces or "*"`,
+      `SWEEP_PREFIXES has an invalid entry "${prefix}": expected 1-128 characters without whitespace, "*" or ","`,
     );
   });
 
@@ -194,7 +194,7 @@ describe('loadSweepConfig', () => {
 
   it('refuses an unknown SWEEP_MODE naming the allowed modes', () => {
     expect(refusal({ SWEEP_MODE: 'dry-run' }).message).toBe(
-      'SWEEP_MODE must be one of report, delete, received "dry-run"',
+      'SWEEP_MODE must be one of "report", "delete", received "dry-run"',
     );
   });
 
@@ -224,11 +224,13 @@ describe('sweep safety defaults in effect', () => {
     secretId: id,
     name: `ci-run-${id}`,
     usage: summarizeUsage(EMPTY_USED_BY),
+    envVariables: [],
   });
   const inUseItem = (id: string): InventoryItem => ({
     secretId: id,
     name: `ci-run-${id}`,
     usage: summarizeUsage({ agents: [{ id: 'agent_1' }] }),
+    envVariables: [],
   });
   const markFor = (id: string, firstSeenUnusedAt: number, lastSeenUnusedAt: number): Mark => ({
     secretId: id,

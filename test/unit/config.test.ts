@@ -141,6 +141,38 @@ describe('loadWorkerConfig', () => {
   });
 });
 
+describe('loadWorkerConfig with a sweep', () => {
+  const TABLE = { MARKS_TABLE_NAME: 'janitor-sweep-marks' };
+
+  it('knows no sweep when MARKS_TABLE_NAME is unset, whatever SWEEP_MODE says', () => {
+    const config = loadWorkerConfig({ ...MINIMAL_ENV, SWEEP_MODE: 'delete', GRACE_PERIOD_HOURS: '24' });
+    expect(config.marksTableName).toBeUndefined();
+    expect(config.sweep).toBeUndefined();
+  });
+
+  it('reads the sweep mode and grace period with their declared defaults when MARKS_TABLE_NAME is set', () => {
+    const config = loadWorkerConfig({ ...MINIMAL_ENV, ...TABLE });
+    expect(config.marksTableName).toBe('janitor-sweep-marks');
+    expect(config.sweep).toEqual({ mode: DEFAULTS.sweepMode, gracePeriodMs: DEFAULTS.gracePeriodHours * 3_600_000 });
+  });
+
+  it('reads SWEEP_MODE and GRACE_PERIOD_HOURS when MARKS_TABLE_NAME is set', () => {
+    expect(
+      loadWorkerConfig({ ...MINIMAL_ENV, ...TABLE, SWEEP_MODE: 'delete', GRACE_PERIOD_HOURS: '24' }).sweep,
+    ).toEqual({
+      mode: 'delete',
+      gracePeriodMs: 24 * 3_600_000,
+    });
+  });
+
+  it.each([
+    ['SWEEP_MODE', 'purge', 'SWEEP_MODE must be one of "report", "delete", received "purge"'],
+    ['GRACE_PERIOD_HOURS', '0', 'GRACE_PERIOD_HOURS must be a whole number from 1 to 8760, received "0"'],
+  ])('refuses a bad %s with the sweep’s own message when MARKS_TABLE_NAME is set', (name, value, message) => {
+    expect(configError({ ...TABLE, [name]: value }).message).toBe(message);
+  });
+});
+
 describe('baseUrlProblem', () => {
   it.each(REGIONAL_BASE_URLS)('accepts the regional URL %s', (url) => {
     expect(baseUrlProblem(url)).toBeUndefined();

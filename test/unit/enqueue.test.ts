@@ -127,14 +127,16 @@ describe('enqueueAll', () => {
     expect(result.failed).toEqual([]);
   });
 
-  it('returns the chunk in failed with the error when the call throws a QueueError every round', async () => {
-    const fake = fakeSendBatch([new QueueError('expected SendMessageBatch to succeed, received TimeoutError')]);
+  it('returns the chunk in failed with the error and its cause when the call throws a QueueError every round', async () => {
+    const thrown = new QueueError('expected SendMessageBatch to succeed, received TimeoutError');
+    const fake = fakeSendBatch([thrown]);
     const result = await enqueueAll(bodies(3), options(fake.sendBatch).options);
     expect(fake.calls).toHaveLength(3);
     expect(result).toEqual({
       enqueued: 0,
       failed: bodies(3),
       lastError: 'QueueError: expected SendMessageBatch to succeed, received TimeoutError',
+      lastCause: thrown,
     });
   });
 

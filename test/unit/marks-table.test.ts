@@ -3,6 +3,7 @@ import {
   BatchWriteCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
+  GetCommand,
   PutCommand,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -307,6 +308,51 @@ describe('createMarksTable clear', () => {
     ddb.on(DeleteCommand).rejects(new Error('ConditionalCheckFailedException'));
     await expect(table().store.clear('sec_a', audit('sec_a'))).rejects.toThrow();
     expect(ddb.commandCalls(PutCommand)).toEqual([]);
+  });
+});
+
+describe('createMarksTable get', () => {
+  it('reads the mark with ConsistentRead so a just-cleared mark never vouches for a deletion', async () => {
+    ddb.on(GetCommand).resolves({ Item: { pk: markPk('sec_a'), sk: 'sec_a', ...mark('sec_a', T0 - 1000, T0) } });
+    expect(await table().store.get('sec_a')).toEqual(mark('sec_a', T0 - 1000, T0));
+    expect(ddb.commandCalls(GetCommand)[0]?.args[0].input).toEqual({
+      TableName: TABLE,
+      Key: { pk: markPk('sec_a'), sk: 'sec_a' },
+      ConsistentRead: true,
+    });
+  });
+});
+
+describe('createMarksTable claimRun', () => {
+  it('puts the run item only if absent and returns true when the put succeeds', async () => {
+    ddb.on(PutCommand).resolves({});
+    expect(await table().store.claimRun('scheduled-2026-12-01T02:00:00Z', T0)).toBe(true);
+    expect(ddb.commandCalls(PutCommand)[0]?.args[0].input).toEqual({
+      TableName: TABLE,
+      Item: {
+        pk: 'RUN#scheduled-2026-12-01T02:00:00Z',
+        sk: 'run',
+        runId: 'scheduled-2026-12-01T02:00:00Z',
+        at: T0,
+        ttl: Math.floor(T0 / 1000) + NINETY_DAYS_S,
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
+  });
+
+  it('returns false when the run was already claimed', async () => {
+    const conflict = Object.assign(new Error('The conditional request failed'), {
+      name: 'ConditionalCheckFailedException',
+    });
+    ddb.on(PutCommand).rejects(conflict);
+    expect(await table().store.claimRun('run-1', T0)).toBe(false);
+  });
+
+  it('throws when the table fails for another reason', async () => {
+    ddb
+      .on(PutCommand)
+      .rejects(Object.assign(new Error('slow down'), { name: 'ProvisionedThroughputExceededException' }));
+    await expect(table().store.claimRun('run-1', T0)).rejects.toThrow('slow down');
   });
 });
 

@@ -197,6 +197,34 @@ describe('parseMessage', () => {
       expect(rejection('sec_a').message).toContain('body must be JSON');
     });
   });
+
+  describe('JSON that JSON.parse reads silently', () => {
+    it('refuses a secretId given twice instead of acting on the last one', () => {
+      expect(rejection('{"secretId":"sec_a","secretId":"sec_b"}').message).toBe(
+        'body must give each key once per object, received "secretId" twice',
+      );
+    });
+
+    it('refuses a "__proto__" key in an EventBridge envelope, whose extra fields are otherwise ignored', () => {
+      const body = envelopeBody(deletionRequestedEvent({ secretIds: ['sec_a'] })).replace('{', '{"__proto__":{"x":1},');
+      expect(rejection(body).message).toBe(
+        'body must not use the key "__proto__" anywhere: it names an object\'s prototype',
+      );
+    });
+
+    it('refuses a lone surrogate in a free-text field', () => {
+      expect(rejection('{"secretId":"sec_a","reason":"\\ud800"}').message).toBe(
+        'body must be well-formed Unicode text, received a lone surrogate in "\\ud800"',
+      );
+    });
+
+    it('refuses nesting deeper than any message format needs, without a stack overflow', () => {
+      const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+      expect(rejection(`{"secretId":"sec_a","reason":${deep}}`).message).toBe(
+        'body must nest objects and arrays at most 32 levels deep, received more',
+      );
+    });
+  });
 });
 
 describe('partitionIds', () => {

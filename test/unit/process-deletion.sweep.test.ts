@@ -7,6 +7,11 @@ import { type Answer, fakeWorker, response, T0, toQueued, workerConfig } from '#
 import { sqsRecord } from '#test/helpers/sqs-events.ts';
 
 const RUN_ID = '6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b';
+const DAY = 86_400_000;
+/** When the sweep first saw the secret unused: eight days before the message, past the 7-day grace period. */
+const FIRST_SEEN = T0 - 8 * DAY;
+/** A worker next to a deployed sweep in delete mode. */
+const SWEEP_ENV = { MARKS_TABLE_NAME: 'janitor-marks', SWEEP_MODE: 'delete' };
 const IN_USE_422 = response(422, { detail: { status: 'secret_in_use', message: 'Secret is used by 1 agent' } });
 
 function queued(payload: Record<string, unknown>, messageId?: string): QueuedRecord {
@@ -18,6 +23,8 @@ const sweepMessage = (secretId = 'sec_stale', extra: Record<string, unknown> = {
   origin: 'sweep',
   reason: `stale: "ci-run-${secretId}" unused since 2026-11-19T12:00:00.000Z (168 h, grace 168 h)`,
   eventId: RUN_ID,
+  runId: RUN_ID,
+  firstSeenUnusedAt: FIRST_SEEN,
   ...extra,
 });
 
@@ -34,7 +41,7 @@ function recordingMarks(fail?: () => Error, mark?: (secretId: string) => Mark | 
         : {
             secretId,
             name: `ci-run-${secretId}`,
-            firstSeenUnusedAt: T0 - 8 * 86_400_000,
+            firstSeenUnusedAt: FIRST_SEEN,
             lastSeenUnusedAt: T0 - 60_000,
           };
       if (found instanceof Error) throw found;
@@ -56,7 +63,8 @@ async function run(
   const marks = options.marks === undefined ? recordingMarks() : options.marks;
   const deps = marks ? { ...worker.deps, marks: marks.marks } : worker.deps;
   const record = queued(payload);
-  const report = await processRecord(record, deps, workerConfig(options.env), worker.clock.now() + 60_000);
+  const config = workerConfig({ ...SWEEP_ENV, ...options.env });
+  const report = await processRecord(record, deps, config, worker.clock.now() + 60_000);
   return { ...worker, report, record, cleared: marks?.cleared ?? [] };
 }
 
@@ -99,9 +107,9 @@ describe('processRecord for a sweep deletion answered 422 in use', () => {
     expect(api.gets).toEqual([]);
   });
 
-  it('audits with runId worker when the message has no eventId', async () => {
-    const { cleared } = await run({ secretId: 'sec_stale', origin: 'sweep' });
-    expect(cleared[0]?.audit.runId).toBe('worker');
+  it('audits with the runId of the sweep run that sent the message', async () => {
+    const { cleared } = await run(sweepMessage('sec_stale', { eventId: undefined }));
+    expect(cleared[0]?.audit.runId).toBe(RUN_ID);
   });
 
   it('still acknowledges when clearing the mark fails', async () => {
@@ -116,7 +124,9 @@ describe('processRecord for a sweep deletion answered 422 in use', () => {
   });
 
   it('refuses without any DELETE when no marks table is configured', async () => {
-    const { report, api } = await run(sweepMessage(), { marks: null });
+    const worker = fakeWorker({ deletes: [IN_USE_422] });
+    const report = await processRecord(queued(sweepMessage()), worker.deps, workerConfig(), T0 + 60_000);
+    const api = worker.api;
     expect(report).toMatchObject({ outcome: 'refused', retry: false, fields: { refusal: 'sweep_not_deployed' } });
     expect(api.deletes).toEqual([]);
   });
@@ -143,7 +153,7 @@ describe('processRecord checks a sweep deletion against its mark before deleting
     const oldMark = (secretId: string): Mark => ({
       secretId,
       name: secretId,
-      firstSeenUnusedAt: T0 - 9 * 86_400_000,
+      firstSeenUnusedAt: FIRST_SEEN,
       lastSeenUnusedAt: T0 - 60_000 - 16 * 60_000,
     });
     const { report } = await run(sweepMessage(), { deletes: [NO_CONTENT], marks: recordingMarks(undefined, oldMark) });
@@ -154,9 +164,77 @@ describe('processRecord checks a sweep deletion against its mark before deleting
     const worker = fakeWorker({ deletes: [NO_CONTENT] });
     const record = toQueued(sqsRecord(sweepMessage(), { sentAtMs: T0 - 61 * 60_000 }));
     const deps = { ...worker.deps, marks: recordingMarks().marks };
-    const report = await processRecord(record, deps, workerConfig(), T0 + 60_000);
+    const report = await processRecord(record, deps, workerConfig(SWEEP_ENV), T0 + 60_000);
     expect(report).toMatchObject({ outcome: 'refused', fields: { refusal: 'stale_sweep_request' } });
     expect(worker.api.deletes).toEqual([]);
+  });
+
+  it('refuses with sweep_mark_changed when a later run marked the secret afresh (its grace period restarted)', async () => {
+    // Run 1 enqueued with mark A; run 2 saw the secret in use and unmarked it; run 3 marked it again.
+    const newMark = (secretId: string): Mark => ({
+      secretId,
+      name: secretId,
+      firstSeenUnusedAt: T0 - 2 * 60_000,
+      lastSeenUnusedAt: T0 - 2 * 60_000,
+    });
+    const { report, api } = await run(sweepMessage(), {
+      deletes: [NO_CONTENT],
+      marks: recordingMarks(undefined, newMark),
+    });
+    expect(report).toMatchObject({ outcome: 'refused', retry: false, fields: { refusal: 'sweep_mark_changed' } });
+    expect(api.deletes).toEqual([]);
+  });
+
+  it('refuses with sweep_grace_period_not_met when the mark is younger than the grace period at send time', async () => {
+    const young = T0 - 60_000 - 6 * DAY;
+    const youngMark = (secretId: string): Mark => ({
+      secretId,
+      name: secretId,
+      firstSeenUnusedAt: young,
+      lastSeenUnusedAt: T0 - 60_000,
+    });
+    const { report, api } = await run(sweepMessage('sec_stale', { firstSeenUnusedAt: young }), {
+      deletes: [NO_CONTENT],
+      marks: recordingMarks(undefined, youngMark),
+    });
+    expect(report).toMatchObject({ outcome: 'refused', fields: { refusal: 'sweep_grace_period_not_met' } });
+    expect(api.deletes).toEqual([]);
+  });
+
+  it('deletes when the mark is exactly the grace period old at send time', async () => {
+    const edge = T0 - 60_000 - 7 * DAY;
+    const edgeMark = (secretId: string): Mark => ({
+      secretId,
+      name: secretId,
+      firstSeenUnusedAt: edge,
+      lastSeenUnusedAt: T0 - 60_000,
+    });
+    const { report } = await run(sweepMessage('sec_stale', { firstSeenUnusedAt: edge }), {
+      deletes: [NO_CONTENT],
+      marks: recordingMarks(undefined, edgeMark),
+    });
+    expect(report.outcome).toBe('deleted');
+  });
+
+  it('refuses with sweep_in_report_mode when the deployed sweep only reports', async () => {
+    const { report, api } = await run(sweepMessage(), { deletes: [NO_CONTENT], env: { SWEEP_MODE: 'report' } });
+    expect(report).toMatchObject({ outcome: 'refused', fields: { refusal: 'sweep_in_report_mode' } });
+    expect(api.deletes).toEqual([]);
+  });
+
+  it('refuses with sweep_decision_missing when a sweep message lacks runId or firstSeenUnusedAt', async () => {
+    for (const missing of ['runId', 'firstSeenUnusedAt']) {
+      const { report, api } = await run(sweepMessage('sec_stale', { [missing]: undefined }), { deletes: [NO_CONTENT] });
+      expect(report).toMatchObject({ outcome: 'refused', fields: { refusal: 'sweep_decision_missing' } });
+      expect(api.deletes).toEqual([]);
+    }
+  });
+
+  it('refuses a non-sweep message that carries the sweep binding fields', async () => {
+    const forged = { secretId: 'sec_stale', origin: 'request', runId: RUN_ID, firstSeenUnusedAt: FIRST_SEEN };
+    const { report, api } = await run(forged, { deletes: [NO_CONTENT] });
+    expect(report).toMatchObject({ outcome: 'refused', fields: { refusal: 'sweep_fields_without_sweep_origin' } });
+    expect(api.deletes).toEqual([]);
   });
 
   it('retries later without a DELETE when the marks table cannot be read', async () => {
@@ -219,7 +297,7 @@ describe('processBatch with sweep deletions', () => {
       queued(sweepMessage('sec_busy_sweep'), 'msg-sweep'),
       queued({ secretId: 'sec_busy_request', origin: 'request' }, 'msg-request'),
     ];
-    const result = await processBatch(records, deps, workerConfig(), worker.clock.now() + 60_000);
+    const result = await processBatch(records, deps, workerConfig(SWEEP_ENV), worker.clock.now() + 60_000);
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'msg-request' }]);
     expect(worker.queue.visibility.map((entry) => entry.receiptHandle)).toEqual([records[1]?.receiptHandle]);
   });
@@ -227,7 +305,12 @@ describe('processBatch with sweep deletions', () => {
   it('counts InUseSkipped and logs in_use_skipped at info level', async () => {
     const worker = fakeWorker({ deletes: [bySecret] });
     const deps = { ...worker.deps, marks: recordingMarks().marks };
-    await processBatch([queued(sweepMessage('sec_busy_1'))], deps, workerConfig(), worker.clock.now() + 60_000);
+    await processBatch(
+      [queued(sweepMessage('sec_busy_1'))],
+      deps,
+      workerConfig(SWEEP_ENV),
+      worker.clock.now() + 60_000,
+    );
     expect(worker.metrics.counts).toEqual(['InUseSkipped']);
     expect(worker.log.lines.map((line) => [line.level, line.message])).toEqual([['info', 'in_use_skipped']]);
   });

@@ -4,6 +4,7 @@ import type { QueuedRecord } from '#core/ports.ts';
 import { attemptPolicy } from '#core/process-deletion.ts';
 import { processRecord } from '#core/process-record.ts';
 import { ApiKeyError, QueueError } from '#shared/errors.ts';
+import { environmentVariablesPage, secretVariable } from '#test/helpers/environment-variables.ts';
 import {
   type Answer,
   fakeApiKey,
@@ -15,6 +16,7 @@ import {
   workerConfig,
 } from '#test/helpers/fakes.ts';
 import { sqsRecord } from '#test/helpers/sqs-events.ts';
+import { available, CONVERSATION_INITIATION_WEBHOOK, EMPTY_USED_BY, phoneNumber } from '#test/helpers/used-by.ts';
 
 const HOUR = 3_600_000;
 const IN_USE_422 = response(422, { detail: { status: 'secret_in_use', message: 'Secret is used by 1 agent' } });
@@ -84,6 +86,62 @@ describe('processRecord', () => {
     });
   });
 
+  it('names every kind of holder by its real fields when the in-use lookup returns used_by', async () => {
+    const usedBy = {
+      ...EMPTY_USED_BY,
+      agents: [available('agent_7', 'Support bot')],
+      phone_numbers: [phoneNumber('phnum_1', 'Main line', '+15550100')],
+      others: [CONVERSATION_INITIATION_WEBHOOK],
+    };
+    const gets = [response(200, { type: 'stored', secret_id: 'sec_1', name: 'x', used_by: usedBy })];
+    const { report } = await run(queued({ secretId: 'sec_1' }), { deletes: [IN_USE_422], gets });
+    expect(report.fields.holders).toEqual({
+      agents: ['Support bot (agent_7)'],
+      phone_numbers: ['Main line (+15550100, phnum_1)'],
+      others: ['conversation_initiation_webhook'],
+    });
+  });
+
+  it('names the environment variables that reference the secret when the in-use lookup runs', async () => {
+    const gets = [response(200, { secret_id: 'sec_1', used_by: EMPTY_USED_BY })];
+    const envPages = [
+      response(200, environmentVariablesPage([secretVariable('CRM_TOKEN', { production: 'sec_1' })], 'next')),
+      response(
+        200,
+        environmentVariablesPage([
+          secretVariable('OTHER', { production: 'sec_2' }),
+          secretVariable('DB', { staging: 'sec_1' }),
+        ]),
+      ),
+    ];
+    const { report, api } = await run(queued({ secretId: 'sec_1' }), { deletes: [IN_USE_422], gets, envPages });
+    expect(api.envLists.map((call) => [call.type, call.pageSize, call.cursor])).toEqual([
+      ['secret', 100, undefined],
+      ['secret', 100, 'next'],
+    ]);
+    expect(report.fields.holders).toEqual({ env_variables: ['CRM_TOKEN', 'DB'] });
+    expect(report.outcome).toBe('in_use_deferred');
+  });
+
+  it('names the environment variables even when GET secret fails', async () => {
+    const envPages = [response(200, environmentVariablesPage([secretVariable('CRM_TOKEN', { production: 'sec_1' })]))];
+    const { report } = await run(queued({ secretId: 'sec_1' }), {
+      deletes: [IN_USE_422],
+      gets: [response(500)],
+      envPages,
+    });
+    expect(report.fields).toMatchObject({ lookupStatus: 500, holders: { env_variables: ['CRM_TOKEN'] } });
+  });
+
+  it('records why the environment variables could not be read, and still defers', async () => {
+    const { report } = await run(queued({ secretId: 'sec_1' }), {
+      deletes: [IN_USE_422],
+      envPages: [response(401, { detail: { status: 'missing_permissions', message: 'missing convai_read' } })],
+    });
+    expect(report.outcome).toBe('in_use_deferred');
+    expect(report.fields.envVariablesLookupError).toMatch(/^environment variables page 1: auth, HTTP 401/);
+  });
+
   it('records the lookup status when the in-use lookup does not answer 200', async () => {
     const { report } = await run(queued({ secretId: 'sec_1' }), { deletes: [IN_USE_422], gets: [response(500)] });
     expect(report.fields).toMatchObject({ lookupStatus: 500 });
@@ -96,6 +154,7 @@ describe('processRecord', () => {
       env: { LOOKUP_HOLDERS: 'false' },
     });
     expect(api.gets).toEqual([]);
+    expect(api.envLists).toEqual([]);
     expect(report.fields).not.toHaveProperty('holders');
   });
 

@@ -174,6 +174,67 @@ describe('requestSecretDeletion', () => {
     await expect(attempt).rejects.toThrow('received 2 failures');
   });
 
+  /** Errors shaped as the SDK throws them (seen from a real SQSClient): same `name`, told apart by code and message. */
+  const connectionRefused = () =>
+    Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9324'), {
+      code: 'ECONNREFUSED',
+      $metadata: { attempts: 3 },
+    });
+  const noCredentials = () =>
+    Object.assign(new Error('Could not load credentials from any providers'), {
+      name: 'CredentialsProviderError',
+      tryNextLink: false,
+    });
+
+  async function rejection(error: Error): Promise<QueueError> {
+    sqs.on(SendMessageBatchCommand).rejects(error);
+    try {
+      await requestSecretDeletion({ secretIds: ids(2) }, { queueUrl: QUEUE_URL, client: client() });
+    } catch (thrown) {
+      if (thrown instanceof QueueError) return thrown;
+      throw thrown;
+    }
+    throw new Error('expected a rejection');
+  }
+
+  it('keeps the name, code and message of a refused connection and says sending again is safe', async () => {
+    const sdk = connectionRefused();
+    const error = await rejection(sdk);
+    expect(error.message).toBe(
+      'expected all 2 ids to be enqueued, received 2 failures (Error (ECONNREFUSED): connect ECONNREFUSED 127.0.0.1:9324); sending again is safe',
+    );
+    expect(error.cause).toBe(sdk);
+  });
+
+  it('keeps the SDK error of missing credentials and says to fix the configuration, not that sending again is safe', async () => {
+    const sdk = noCredentials();
+    const error = await rejection(sdk);
+    expect(error.message).toBe(
+      'expected all 2 ids to be enqueued, received 2 failures (CredentialsProviderError: Could not load credentials from any providers); nothing was sent: fix the AWS configuration (credentials, region, queue URL or bus, permissions), then send again',
+    );
+    expect(error.cause).toBe(sdk);
+  });
+
+  it.each([
+    ['a missing region', Object.assign(new Error('Region is missing'))],
+    ['a missing queue', Object.assign(new Error('The specified queue does not exist.'), { name: 'QueueDoesNotExist' })],
+    ['denied access', Object.assign(new Error('not authorized'), { name: 'AccessDenied' })],
+  ])('says nothing was sent when %s stops every send', async (_label, sdk) => {
+    const error = await rejection(sdk);
+    expect(error.message).toMatch(/; nothing was sent: fix the AWS configuration/);
+    expect(error.message).not.toContain('sending again is safe');
+  });
+
+  it('says the rest was not sent when the configuration fails after some ids were enqueued', async () => {
+    sqs
+      .on(SendMessageBatchCommand)
+      .callsFakeOnce(answerBatch())
+      .rejects(Object.assign(new Error('not authorized'), { name: 'AccessDenied' }));
+    await expect(
+      requestSecretDeletion({ secretIds: ids(12) }, { queueUrl: QUEUE_URL, client: client() }),
+    ).rejects.toThrow(/received 2 failures \(AccessDenied: not authorized\); the rest was not sent: fix the AWS/);
+  });
+
   it('uses a default SQS client when the target has none', async () => {
     sqs.on(SendMessageBatchCommand).callsFake(answerBatch());
     await expect(requestSecretDeletion({ secretIds: ['sec_a'] }, { queueUrl: QUEUE_URL })).resolves.toEqual({
@@ -232,6 +293,19 @@ describe('publishAgentRemoved', () => {
     const attempt = publishAgentRemoved(detail);
     await expect(attempt).rejects.toThrow(QueueError);
     await expect(attempt).rejects.toThrow('ThrottlingException: Rate exceeded');
+  });
+
+  it('keeps the SDK error of a failed PutEvents call in the message and as cause', async () => {
+    const sdk = Object.assign(new Error('Could not load credentials from any providers'), {
+      name: 'CredentialsProviderError',
+    });
+    eventBridge.on(PutEventsCommand).rejects(sdk);
+    const error = await publishAgentRemoved(detail).catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(QueueError);
+    expect((error as QueueError).message).toBe(
+      'expected PutEvents to succeed, received CredentialsProviderError: Could not load credentials from any providers; nothing was sent: fix the AWS configuration (credentials, region, queue URL or bus, permissions), then send again',
+    );
+    expect((error as QueueError).cause).toBe(sdk);
   });
 
   it('rejects with a QueueError when EventBridge returns no event id', async () => {

@@ -25,11 +25,12 @@ function policy(overrides: Partial<PlanPolicy> = {}): PlanPolicy {
   };
 }
 
-const secret = (secretId: string, name: string, usedBy: unknown = EMPTY_USED_BY): InventoryItem => ({
-  secretId,
-  name,
-  usage: summarizeUsage(usedBy),
-});
+const secret = (
+  secretId: string,
+  name: string,
+  usedBy: unknown = EMPTY_USED_BY,
+  envVariables: readonly string[] = [],
+): InventoryItem => ({ secretId, name, usage: summarizeUsage(usedBy), envVariables });
 const unused = (secretId: string, name = `ci-run-${secretId}`) => secret(secretId, name);
 const inUse = (secretId: string, name = `ci-run-${secretId}`) =>
   secret(secretId, name, { ...EMPTY_USED_BY, agents: [{ id: 'agent_1', type: 'available' }] });
@@ -212,10 +213,30 @@ describe('planSweep usage', () => {
   );
 
   it('never marks a secret whose used_by is missing, and counts it as unreadable', () => {
-    const item: InventoryItem = { secretId: 'sec_a', name: 'ci-run-a', usage: summarizeUsage(undefined) };
+    const item: InventoryItem = { ...secret('sec_a', 'ci-run-a'), usage: summarizeUsage(undefined) };
     const plan = planSweep([item], new Map(), T0, policy());
     expect(plan.skipped).toMatchObject({ unreadable: 1, in_use: 0 });
     expect(plan.writes).toEqual([]);
+  });
+
+  it('never marks a secret that only an environment variable references, and counts it apart', () => {
+    const item = secret('sec_a', 'ci-run-a', EMPTY_USED_BY, ['DB_PASSWORD']);
+    const plan = planSweep([item], new Map(), T0, policy());
+    expect(plan.writes).toEqual([]);
+    expect(plan.unused).toBe(0);
+    expect(plan.skipped).toMatchObject({ in_use_env_variable: 1, in_use: 0, unreadable: 0 });
+  });
+
+  it('removes the mark, with reason in_use_env_variable, of a secret an environment variable now references', () => {
+    const item = secret('sec_a', 'ci-run-a', EMPTY_USED_BY, ['DB_PASSWORD']);
+    const plan = planSweep([item], marksOf(mark('sec_a', T0 - 30 * DAY, T0 - DAY)), T0, policy());
+    expect(plan.due).toEqual([]);
+    expect(plan.unmarked).toEqual([{ secretId: 'sec_a', name: 'ci-run-a', reason: 'in_use_env_variable' }]);
+  });
+
+  it('counts a secret held both in used_by and by an environment variable as in_use', () => {
+    const item = secret('sec_a', 'ci-run-a', { ...EMPTY_USED_BY, others: ['conversation_initiation_webhook'] }, ['X']);
+    expect(planSweep([item], new Map(), T0, policy()).skipped).toMatchObject({ in_use: 1, in_use_env_variable: 0 });
   });
 
   it('removes the mark of a secret that is in use past the grace period', () => {
@@ -309,6 +330,29 @@ describe('planSweep protection', () => {
     expect(globToRegExp('ci-run-v1.0+(x)').test('ci-run-v1.0+(x)')).toBe(true);
     expect(globToRegExp('ci-run-v1.0+(x)').test('ci-run-v1x0+(x)')).toBe(false);
     expect(globToRegExp('ci-*').test('ci-')).toBe(true);
+  });
+
+  it.each(['ci-run-a\nb-prod', 'ci-run-\r\n-prod', 'ci-run-\u2028-prod'])(
+    'lets * match line breaks when the name is %j',
+    (name) => {
+      expect(globToRegExp('ci-run-*-prod').test(name)).toBe(true);
+    },
+  );
+
+  it('never finds a secret due whose name holds a line break inside a protected glob', () => {
+    const plan = planSweep(
+      [unused('sec_a', 'ci-run-shared\n-prod')],
+      marksOf(mark('sec_a', T0 - 30 * DAY, T0 - DAY)),
+      T0,
+      policy({ protectedNamePatterns: ['ci-run-*-prod'] }),
+    );
+    expect(plan.due).toEqual([]);
+    expect(plan.skipped.protected_name).toBe(1);
+  });
+
+  it('still anchors at the very end when the name ends in a line break', () => {
+    expect(globToRegExp('ci-run-*-prod').test('ci-run-x-prod\n')).toBe(false);
+    expect(globToRegExp('ci-run-*-prod').test('ci-run-x-prod\nmore')).toBe(false);
   });
 });
 

@@ -6,15 +6,17 @@ import type {
   AuditRecord,
   BatchEntry,
   ElevenLabsApi,
+  ListEnvironmentVariablesQuery,
   ListSecretsQuery,
   Mark,
   MarksStore,
   SweepMetricsPort,
 } from '#core/ports.ts';
 import type { SweepPlan } from '#core/sweep-plan.ts';
-import { runSweep, type SweepDeps } from '#core/sweep-run.ts';
+import { runSweep, type SweepDeps, sweepRunId } from '#core/sweep-run.ts';
 import { loadSweepConfig } from '#shared/config.ts';
 import { MarksTableError, QueueError } from '#shared/errors.ts';
+import { environmentVariablesPage, secretVariable } from '#test/helpers/environment-variables.ts';
 import { API_KEY, fakeApiKey, fakeClock, fakeLogger, response, T0 } from '#test/helpers/fakes.ts';
 import { EMPTY_USED_BY } from '#test/helpers/used-by.ts';
 
@@ -79,14 +81,21 @@ function workspace() {
 
 /**
  * GET /v1/convai/secrets over an array with cursor `c:<offset>`. It ignores `search` unless told
- * otherwise: the search is only a server hint, and the plan must not depend on it.
+ * otherwise: the search is only a server hint, and the plan must not depend on it. The
+ * environment variables are `envVariables` on one page; `envAnswer` may take over those requests.
  */
 function listApi(
   secrets: readonly ListedSecret[],
-  options: { honourSearch?: boolean; answer?: (query: ListSecretsQuery) => ApiResponse | undefined } = {},
+  options: {
+    honourSearch?: boolean;
+    answer?: (query: ListSecretsQuery) => ApiResponse | undefined;
+    envVariables?: readonly unknown[];
+    envAnswer?: () => ApiResponse | undefined;
+  } = {},
 ) {
   const queries: ListSecretsQuery[] = [];
-  const api: Pick<ElevenLabsApi, 'listSecrets'> = {
+  const envQueries: ListEnvironmentVariablesQuery[] = [];
+  const api: Pick<ElevenLabsApi, 'listSecrets' | 'listEnvironmentVariables'> = {
     async listSecrets(query) {
       queries.push(query);
       const override = options.answer?.(query);
@@ -98,16 +107,24 @@ function listApi(
       const next = offset + query.pageSize < matching.length ? `c:${offset + query.pageSize}` : null;
       return response(200, { secrets: matching.slice(offset, offset + query.pageSize), next_cursor: next });
     },
+    async listEnvironmentVariables(query) {
+      envQueries.push(query);
+      return options.envAnswer?.() ?? response(200, environmentVariablesPage(options.envVariables ?? []));
+    },
   };
-  return { api, queries };
+  return { api, queries, envQueries };
 }
 
 type Changes = Parameters<MarksStore['apply']>[0];
 
 /** An in-memory marks table that records every apply; `failApply` fails the n-th apply (from 1). */
-function fakeMarks(initial: readonly Mark[], options: { failRead?: Error; failApply?: number } = {}) {
+function fakeMarks(
+  initial: readonly Mark[],
+  options: { failRead?: Error; failApply?: number; claimed?: readonly string[] } = {},
+) {
   const table = new Map(initial.map((m) => [m.secretId, m]));
   const applies: Changes[] = [];
+  const claimed = new Set<string>(options.claimed ?? []);
   let reads = 0;
   const store: MarksStore = {
     async get(secretId) {
@@ -125,6 +142,11 @@ function fakeMarks(initial: readonly Mark[], options: { failRead?: Error; failAp
       for (const put of changes.puts) table.set(put.secretId, put);
     },
     clear: () => Promise.reject(new Error('fakeMarks: clear is not expected')),
+    async claimRun(runId) {
+      if (claimed.has(runId)) return false;
+      claimed.add(runId);
+      return true;
+    },
   };
   return { store, table, applies, reads: () => reads, audits: () => applies.flatMap((c) => c.audits) };
 }
@@ -155,8 +177,11 @@ interface SweepOptions {
   env?: Record<string, string>;
   honourSearch?: boolean;
   answer?: (query: ListSecretsQuery) => ApiResponse | undefined;
+  envVariables?: readonly unknown[];
+  envAnswer?: () => ApiResponse | undefined;
   failRead?: Error;
   failApply?: number;
+  claimed?: readonly string[];
   queue?: ReturnType<typeof fakeSweepQueue>;
 }
 
@@ -262,6 +287,45 @@ describe('runSweep on an incomplete inventory', () => {
   });
 });
 
+describe('runSweep with secret-type environment variables', () => {
+  /** sec_due_1 is due by its mark, but an environment variable references it. */
+  const referenced = { envVariables: [secretVariable('DB_PASSWORD', { production: 'sec_due_1' })] };
+
+  it('neither enqueues nor keeps marked a due secret that an environment variable references', async () => {
+    const { queue, summary, marks } = await sweep({ ...referenced, env: { SWEEP_MODE: 'delete' } });
+    expect(queue.bodies().map((body) => body.secretId)).toEqual(['sec_due_2']);
+    expect(summary.plan?.unmarked).toContainEqual({
+      secretId: 'sec_due_1',
+      name: 'ci-run-due-1',
+      reason: 'in_use_env_variable',
+    });
+    expect(decisions(marks.audits(), 'unmarked').map((a) => [a.secretId, a.reason])).toContainEqual([
+      'sec_due_1',
+      'in_use_env_variable',
+    ]);
+  });
+
+  it('counts the variables read and the secrets they hold in the summary and the metrics', async () => {
+    const { metrics, log } = await sweep(referenced);
+    expect(metrics.value('SweepEnvVariables')).toEqual([1]);
+    expect(metrics.value('SweepSkippedInUseEnvVariable')).toEqual([1]);
+    const summary = log.lines.find((line) => line.message === 'sweep_summary');
+    expect(summary?.extra).toMatchObject({ envVariables: 1, skipped: { in_use_env_variable: 1 } });
+  });
+
+  it('aborts without decisions when the environment variables cannot be read', async () => {
+    const refused = response(401, { detail: { status: 'missing_permissions', message: 'missing convai_read' } });
+    const { summary, marks, queue, metrics } = await sweep({ envAnswer: () => refused, env: { SWEEP_MODE: 'delete' } });
+    expect(summary).toMatchObject({ status: 'aborted', enqueued: 0 });
+    expect(summary.reason).toMatch(/^inventory incomplete: environment variables page 1: auth, HTTP 401/);
+    expect(marks.reads()).toBe(0);
+    expect(marks.applies).toEqual([]);
+    expect(queue.sent).toEqual([]);
+    expect(metrics.value('SweepAborted')).toEqual([1]);
+    expect(metrics.value('SweepEnvVariables')).toEqual([]);
+  });
+});
+
 describe('runSweep on a marks table failure', () => {
   it('aborts without writes or enqueues when the marks cannot be read', async () => {
     const { summary, marks, queue, metrics } = await sweep({
@@ -283,6 +347,39 @@ describe('runSweep on a marks table failure', () => {
     });
     expect(queue.sent).toEqual([]);
   });
+});
+
+describe('runSweep on a repeated run id', () => {
+  it('lists nothing, writes nothing and enqueues nothing when the run id was already claimed', async () => {
+    const { summary, api, marks, queue, log } = await sweep({ claimed: [RUN_ID], env: { SWEEP_MODE: 'delete' } });
+    expect(summary).toMatchObject({ status: 'repeated', enqueued: 0, listCalls: 0 });
+    expect(api.queries).toEqual([]);
+    expect(marks.reads()).toBe(0);
+    expect(marks.applies).toEqual([]);
+    expect(queue.sent).toEqual([]);
+    expect(log.lines.find((line) => line.message === 'sweep_summary')?.level).toBe('warn');
+  });
+
+  it('claims the run id before it lists, so a retry of the same run finds it', async () => {
+    const { summary, marks } = await sweep();
+    expect(summary.status).toBe('completed');
+    expect(await marks.store.claimRun(RUN_ID, T0)).toBe(false);
+  });
+});
+
+describe('sweepRunId', () => {
+  it('names a scheduled run after its scheduled time when the payload carries it', () => {
+    const event = { trigger: 'sweep-schedule', scheduledTime: '2026-12-01T02:00:00Z', executionId: 'x' };
+    expect(sweepRunId(event, 'req-1')).toBe('scheduled-2026-12-01T02:00:00Z');
+    expect(sweepRunId(event, 'req-2')).toBe(sweepRunId(event, 'req-1'));
+  });
+
+  it.each([undefined, null, {}, { scheduledTime: 'yesterday' }, { scheduledTime: 42 }, 'text'])(
+    'falls back to the request id when the payload is %j',
+    (event) => {
+      expect(sweepRunId(event, 'req-1')).toBe('invoked-req-1');
+    },
+  );
 });
 
 describe('runSweep state', () => {
@@ -390,8 +487,22 @@ describe('runSweep modes', () => {
   it('enqueues exactly the due ids as single-id sweep messages in delete mode', async () => {
     const { queue, summary } = await sweep({ env: { SWEEP_MODE: 'delete' } });
     expect(queue.bodies()).toEqual([
-      { secretId: 'sec_due_1', origin: 'sweep', reason: expect.stringMatching(/^stale: /), eventId: RUN_ID },
-      { secretId: 'sec_due_2', origin: 'sweep', reason: expect.stringMatching(/^stale: /), eventId: RUN_ID },
+      {
+        secretId: 'sec_due_1',
+        origin: 'sweep',
+        reason: expect.stringMatching(/^stale: /),
+        eventId: RUN_ID,
+        runId: RUN_ID,
+        firstSeenUnusedAt: T0 - GRACE - DAY,
+      },
+      {
+        secretId: 'sec_due_2',
+        origin: 'sweep',
+        reason: expect.stringMatching(/^stale: /),
+        eventId: RUN_ID,
+        runId: RUN_ID,
+        firstSeenUnusedAt: T0 - GRACE,
+      },
     ]);
     expect(summary).toMatchObject({ status: 'completed', mode: 'delete', enqueued: 2 });
   });
@@ -577,15 +688,24 @@ describe('runSweep summary', () => {
           mode: 'report',
           runId: RUN_ID,
           durationMs: 0,
-          listCalls: 2,
+          listCalls: 3,
           enqueued: 0,
+          envVariables: 0,
           inventorySize: 6,
           owned: 5,
           unused: 4,
           newlyMarked: 1,
           unmarked: 3,
           due: 2,
-          skipped: { protected_id: 0, protected_name: 0, in_use: 1, unreadable: 0, grace_period: 2, cap_exceeded: 0 },
+          skipped: {
+            protected_id: 0,
+            protected_name: 0,
+            in_use: 1,
+            in_use_env_variable: 0,
+            unreadable: 0,
+            grace_period: 2,
+            cap_exceeded: 0,
+          },
         },
       },
     ]);
@@ -594,10 +714,11 @@ describe('runSweep summary', () => {
   it('records every sweep metric with its unit when the run completes', async () => {
     const { metrics } = await sweep();
     expect(Object.fromEntries(metrics.recorded.map((entry) => [entry.name, [entry.value, entry.unit]]))).toEqual({
-      SweepListCalls: [2, 'Count'],
+      SweepListCalls: [3, 'Count'],
       SweepDuration: [0, 'Milliseconds'],
       SweepAborted: [0, 'Count'],
       SweepCapExceeded: [0, 'Count'],
+      SweepEnvVariables: [0, 'Count'],
       SweepInventorySize: [6, 'Count'],
       SweepOwned: [5, 'Count'],
       SweepUnused: [4, 'Count'],
@@ -607,6 +728,7 @@ describe('runSweep summary', () => {
       SweepEnqueued: [0, 'Count'],
       SweepSkippedProtected: [0, 'Count'],
       SweepSkippedInUse: [1, 'Count'],
+      SweepSkippedInUseEnvVariable: [0, 'Count'],
       SweepSkippedUnreadable: [0, 'Count'],
       SweepSkippedGracePeriod: [2, 'Count'],
       SweepSkippedCapExceeded: [0, 'Count'],
