@@ -15,13 +15,20 @@ export function alarmAbove(scope: Construct, id: string, description: string, me
   });
 }
 
-/** One of the janitor's own EMF metrics (Powertools adds the `service` dimension). */
-export function janitorMetric(metricName: string, statistic: 'Sum' | 'Maximum', period: Duration): Metric {
+/**
+ * One of a janitor's own EMF metrics. Powertools adds the `service` dimension, and the handlers the
+ * `workspace` one, so two janitors in one account and region never share a metric or an alarm.
+ */
+export function janitorMetric(
+  metricName: string,
+  workspace: string,
+  options: { readonly statistic?: string; readonly period?: Duration } = {},
+): Metric {
   return new Metric({
     namespace: METRICS_NAMESPACE,
     metricName,
-    dimensionsMap: { service: SERVICE_NAME },
-    statistic,
-    period,
+    dimensionsMap: { service: SERVICE_NAME, workspace },
+    statistic: options.statistic ?? 'Sum',
+    ...(options.period ? { period: options.period } : {}),
   });
 }

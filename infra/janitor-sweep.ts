@@ -56,6 +56,8 @@ export interface JanitorSweepProps {
   readonly api: ApiAccess;
   readonly queue: IQueue;
   readonly protectedSecretIds: readonly string[];
+  /** The janitor's workspace; sweep messages name it unless it is `default`. */
+  readonly workspace: string;
   readonly logRetention: RetentionDays;
 }
 
@@ -146,6 +148,7 @@ export class JanitorSweep extends Construct {
         ...envOf(SETTINGS.maxDeletionPercent, settings.maxDeletionPercent),
         ...envOf(SETTINGS.protectedSecretIds, props.protectedSecretIds),
         ...envOf(SETTINGS.protectedNamePatterns, settings.protectedNamePatterns),
+        ...envOf(SETTINGS.workspace, props.workspace),
       },
       // One run at a time, and no Lambda retry of a failed run: the schedule's own retry policy
       // decides, so runs never overlap or repeat.
@@ -191,19 +194,19 @@ export class JanitorSweep extends Construct {
         this,
         'CapExceeded',
         'A sweep run found more due secrets than its caps allow and deleted nothing. Read its plan.',
-        janitorMetric('SweepCapExceeded', 'Maximum', Duration.hours(1)),
+        janitorMetric('SweepCapExceeded', props.workspace, { statistic: 'Maximum', period: Duration.hours(1) }),
       ),
       alarmAbove(
         this,
         'Aborted',
         'A sweep run could not list the whole inventory or use its table, and decided nothing.',
-        janitorMetric('SweepAborted', 'Maximum', Duration.hours(1)),
+        janitorMetric('SweepAborted', props.workspace, { statistic: 'Maximum', period: Duration.hours(1) }),
       ),
       alarmAbove(
         this,
         'EnqueueFailed',
         'A sweep run could not enqueue some due secrets; the next run finds them due again. Read sweep_enqueue_failed in the sweep logs.',
-        janitorMetric('SweepEnqueueFailed', 'Sum', Duration.hours(1)),
+        janitorMetric('SweepEnqueueFailed', props.workspace, { statistic: 'Sum', period: Duration.hours(1) }),
       ),
       alarmAbove(
         this,

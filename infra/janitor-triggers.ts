@@ -5,7 +5,7 @@ import { ContextAttribute, Schedule, ScheduleExpression, ScheduleTargetInput } f
 import { SqsSendMessage } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DETAIL_TYPES, MAX_IDS_PER_REQUEST, MAX_REASON_LENGTH } from '#core/message-schemas.ts';
+import { DEFAULT_WORKSPACE, DETAIL_TYPES, MAX_IDS_PER_REQUEST, MAX_REASON_LENGTH } from '#core/message-schemas.ts';
 import { partitionIds } from '#core/parse-message.ts';
 import { propValue } from '#infra/setting-props.ts';
 import { ConfigError } from '#shared/errors.ts';
@@ -37,6 +37,16 @@ export interface JanitorTriggersProps {
   readonly eventSource?: string;
   /** Fixed deletion lists on a schedule. @default [] */
   readonly scheduledDeletions?: readonly ScheduledDeletion[];
+  /** The janitor's workspace: the rule matches only its events, the schedules name it. @default 'default' */
+  readonly workspace?: string;
+}
+
+/**
+ * The rule's filter on `detail.workspace`: the janitor's own workspace, and for the `default` one
+ * also events that name no workspace. So two janitors on one bus never take each other's events.
+ */
+export function workspaceFilter(workspace: string): (string | { exists: boolean })[] {
+  return workspace === DEFAULT_WORKSPACE ? [DEFAULT_WORKSPACE, { exists: false }] : [workspace];
 }
 
 /** Retries and age for native delivery: the most EventBridge and Scheduler allow. */
@@ -79,15 +89,26 @@ export function validateScheduledDeletion(schedule: ScheduledDeletion): void {
  */
 export class JanitorTriggers extends Construct {
   readonly rule: Rule;
+  /** The bus the rule listens on. */
+  readonly eventBus: IEventBus;
+  /** The only `source` the rule accepts. */
+  readonly eventSource: string;
   readonly schedules: Schedule[] = [];
 
   constructor(scope: Construct, id: string, props: JanitorTriggersProps) {
     super(scope, id);
     const source = propValue(SETTINGS.eventSource, props.eventSource);
+    this.eventSource = source;
+    this.eventBus = props.eventBus ?? EventBus.fromEventBusName(this, 'DefaultBus', 'default');
+    const workspace = propValue(SETTINGS.workspace, props.workspace);
     this.rule = new Rule(this, 'TeardownRule', {
       description: 'ConvAI Secret Janitor: Agent Removed and Secret Deletion Requested events to the deletion queue',
-      eventBus: props.eventBus ?? EventBus.fromEventBusName(this, 'DefaultBus', 'default'),
-      eventPattern: { source: [source], detailType: [DETAIL_TYPES.agentRemoved, DETAIL_TYPES.deletionRequested] },
+      eventBus: this.eventBus,
+      eventPattern: {
+        source: [source],
+        detailType: [DETAIL_TYPES.agentRemoved, DETAIL_TYPES.deletionRequested],
+        detail: { workspace: workspaceFilter(workspace) },
+      },
     });
     this.rule.addTarget(new SqsQueue(props.queue, { deadLetterQueue: props.deadLetterQueue, ...DELIVERY }));
 
@@ -106,6 +127,7 @@ export class JanitorTriggers extends Construct {
               reason: schedule.reason ?? `scheduled deletion ${schedule.name}`,
               origin: 'schedule',
               eventId: ContextAttribute.executionId,
+              ...(workspace === DEFAULT_WORKSPACE ? {} : { workspace }),
             }),
             deadLetterQueue: props.deadLetterQueue,
             ...DELIVERY,

@@ -1,8 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
-import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Alarm, Metric, MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
-import type { IRole } from 'aws-cdk-lib/aws-iam';
+import { Grant, type IGrantable, type IRole } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -11,7 +11,8 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { MAX_BODY_BYTES } from '#core/message-schemas.ts';
+import { DETAIL_TYPES, MAX_BODY_BYTES } from '#core/message-schemas.ts';
+import type { MetricName } from '#core/outcomes.ts';
 import { MAX_RECEIVE_COUNT } from '#core/retry-policy.ts';
 import { alarmAbove, janitorMetric } from '#infra/alarms.ts';
 import { FUNCTION_ENTRIES } from '#infra/bundling.ts';
@@ -70,6 +71,12 @@ export interface SecretJanitorProps {
   readonly eventBus?: IEventBus;
   /** The only event `source` the teardown rule accepts. @default SETTINGS.eventSource */
   readonly eventSource?: string;
+  /**
+   * The ElevenLabs workspace this janitor serves (one janitor per workspace and key). Its rule takes
+   * only events for it, and its worker sends messages for another workspace to the DLQ.
+   * @default SETTINGS.workspace ('default')
+   */
+  readonly workspace?: string;
   /** Fixed lists of secret ids deleted on a schedule (EventBridge Scheduler). @default [] */
   readonly scheduledDeletions?: readonly ScheduledDeletion[];
   /** The scheduled stale-secret sweep; report mode unless told otherwise. @default - no sweep */
@@ -91,6 +98,8 @@ export class SecretJanitor extends Construct {
   readonly worker: NodejsFunction;
   readonly sweep?: JanitorSweep;
   readonly alarms: Alarm[] = [];
+  /** The ElevenLabs workspace this janitor serves. */
+  readonly workspace: string;
   /** Receives before SQS itself moves a message to the DLQ: a fixed backstop (see `MAX_RECEIVE_COUNT`). */
   readonly maxReceiveCount: number;
 
@@ -120,6 +129,7 @@ export class SecretJanitor extends Construct {
       `requestTimeout must be under half of the worker timeout (${timeoutSeconds} s)${props.sweep ? ` and of sweep.timeout (${sweepTimeoutSeconds} s)` : ''}, received ${requestTimeoutMs} ms`,
     );
     const eventSource = propValue(SETTINGS.eventSource, props.eventSource);
+    this.workspace = propValue(SETTINGS.workspace, props.workspace);
 
     this.maxReceiveCount = MAX_RECEIVE_COUNT;
 
@@ -148,6 +158,7 @@ export class SecretJanitor extends Construct {
       eventBus: props.eventBus,
       eventSource,
       scheduledDeletions: props.scheduledDeletions,
+      workspace: this.workspace,
     });
 
     const api: ApiAccess = {
@@ -174,6 +185,8 @@ export class SecretJanitor extends Construct {
         ...envOf(SETTINGS.dryRun, propValue(SETTINGS.dryRun, props.dryRun)),
         ...envOf(SETTINGS.concurrency, concurrency),
         ...envOf(SETTINGS.lookupHolders, propValue(SETTINGS.lookupHolders, props.lookupHolders)),
+        ...envOf(SETTINGS.eventSource, eventSource),
+        ...envOf(SETTINGS.workspace, this.workspace),
       },
     });
     const role = this.worker.role as IRole;
@@ -196,6 +209,7 @@ export class SecretJanitor extends Construct {
         api,
         queue: this.queue,
         protectedSecretIds: protectedIds,
+        workspace: this.workspace,
         logRetention: props.logRetention ?? RetentionDays.ONE_MONTH,
       });
       // The worker checks every sweep deletion against the sweep's mark, mode and grace period; an
@@ -211,6 +225,74 @@ export class SecretJanitor extends Construct {
     }
 
     this.addAlarms(props, horizon);
+  }
+
+  /** Lets `grantee` send deletion requests to the queue (`sqs:SendMessage` and the calls it needs). */
+  grantSendDeletionRequests(grantee: IGrantable): Grant {
+    return this.queue.grantSendMessages(grantee);
+  }
+
+  /**
+   * Lets `grantee` publish `Agent Removed` and `Secret Deletion Requested` events on the rule's bus,
+   * with the rule's `source` only (`events:source` and `events:detail-type` conditions).
+   */
+  grantPutDeletionEvents(grantee: IGrantable): Grant {
+    return Grant.addToPrincipal({
+      grantee,
+      actions: ['events:PutEvents'],
+      resourceArns: [this.triggers.eventBus.eventBusArn],
+      conditions: {
+        StringEquals: { 'events:source': this.triggers.eventSource },
+        'ForAllValues:StringEquals': {
+          'events:detail-type': [DETAIL_TYPES.agentRemoved, DETAIL_TYPES.deletionRequested],
+        },
+      },
+    });
+  }
+
+  /** One of the worker's EMF metrics, for this janitor's workspace. @default Sum over 5 minutes */
+  metric(metricName: MetricName, props: MetricOptions = {}): Metric {
+    return janitorMetric(metricName, this.workspace).with(props);
+  }
+
+  /** Secrets deleted (2xx). */
+  metricDeleted(props?: MetricOptions): Metric {
+    return this.metric('Deleted', props);
+  }
+
+  /** Requests for secrets that were already gone (404). */
+  metricAlreadyGone(props?: MetricOptions): Metric {
+    return this.metric('AlreadyGone', props);
+  }
+
+  /** Requests deferred because the secret is still in use (422). */
+  metricInUseDeferred(props?: MetricOptions): Metric {
+    return this.metric('InUseDeferred', props);
+  }
+
+  /** Messages the worker moved to the DLQ, with their reason. */
+  metricMovedToDlq(props?: MetricOptions): Metric {
+    return this.metric('MovedToDlq', props);
+  }
+
+  /** Requests refused with a logged reason (protected id, invalid id, sweep checks). */
+  metricRefused(props?: MetricOptions): Metric {
+    return this.metric('Refused', props);
+  }
+
+  /** Requests retried later after a transient failure (408, 429, 5xx, network). */
+  metricTransientRetry(props?: MetricOptions): Metric {
+    return this.metric('TransientRetry', props);
+  }
+
+  /** Requests retried later because ElevenLabs refused the key (401/403). */
+  metricAuthFailed(props?: MetricOptions): Metric {
+    return this.metric('AuthFailed', props);
+  }
+
+  /** Moves to the DLQ that failed; the message stays on the queue. */
+  metricDlqSendFailed(props?: MetricOptions): Metric {
+    return this.metric('DlqSendFailed', props);
   }
 
   private addAlarms(props: SecretJanitorProps, horizon: Duration): void {
@@ -236,7 +318,7 @@ export class SecretJanitor extends Construct {
         this,
         'DlqSendFailed',
         'The worker could not move a message to the DLQ; it keeps the message and retries, but look at the worker logs.',
-        janitorMetric('DlqSendFailed', 'Sum', Duration.minutes(15)),
+        this.metricDlqSendFailed({ period: Duration.minutes(15) }),
       ),
       alarmAbove(
         this,

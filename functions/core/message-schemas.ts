@@ -73,6 +73,20 @@ export const FirstSentAtSchema = v.pipe(
   v.minValue(1_577_836_800_000, 'firstSentAt must be epoch milliseconds after 2020-01-01'),
 );
 
+/** The workspace of a janitor, and of a message or event that names none. */
+export const DEFAULT_WORKSPACE = 'default';
+export const WORKSPACE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+/** Which ElevenLabs workspace (one janitor each) a request is for; absent means `default`. */
+export const WorkspaceSchema = v.pipe(
+  v.string((issue) => `workspace must be a string, received ${received(issue.input)}`),
+  v.regex(
+    WORKSPACE_PATTERN,
+    (issue) =>
+      `workspace must be 1-64 letters, digits, "_" or "-", starting with a letter or digit, received ${received(issue.input)}`,
+  ),
+);
+
 /** Epoch ms of the sweep mark a sweep message was decided on; the worker deletes only if it still matches. */
 export const FirstSeenUnusedAtSchema = v.pipe(
   v.number((issue) => `firstSeenUnusedAt must be epoch milliseconds, received ${received(issue.input)}`),
@@ -89,6 +103,7 @@ const DELETION_REQUEST_KEYS = [
   'firstSentAt',
   'runId',
   'firstSeenUnusedAt',
+  'workspace',
 ] as const;
 
 /** The message a producer sends to the queue: one secret to delete. */
@@ -103,6 +118,7 @@ export const DeletionRequestSchema = v.strictObject(
     /** Sweep messages only: the run that decided, and the mark it decided on. */
     runId: v.optional(v.pipe(v.string('runId must be a string'), v.minLength(1), v.maxLength(256))),
     firstSeenUnusedAt: v.optional(FirstSeenUnusedAtSchema),
+    workspace: v.optional(WorkspaceSchema),
   },
   objectMessage('the deletion request', DELETION_REQUEST_KEYS),
 );
@@ -162,13 +178,18 @@ const AgentIdSchema = v.pipe(
 );
 
 export const AgentRemovedDetailSchema = v.strictObject(
-  { agentId: AgentIdSchema, secretIds: SecretIdListSchema, reason: v.optional(ReasonSchema) },
-  objectMessage('"Agent Removed" detail', ['agentId', 'secretIds', 'reason']),
+  {
+    agentId: AgentIdSchema,
+    secretIds: SecretIdListSchema,
+    reason: v.optional(ReasonSchema),
+    workspace: v.optional(WorkspaceSchema),
+  },
+  objectMessage('"Agent Removed" detail', ['agentId', 'secretIds', 'reason', 'workspace']),
 );
 
 export const DeletionRequestedDetailSchema = v.strictObject(
-  { secretIds: SecretIdListSchema, reason: v.optional(ReasonSchema) },
-  objectMessage('"Secret Deletion Requested" detail', ['secretIds', 'reason']),
+  { secretIds: SecretIdListSchema, reason: v.optional(ReasonSchema), workspace: v.optional(WorkspaceSchema) },
+  objectMessage('"Secret Deletion Requested" detail', ['secretIds', 'reason', 'workspace']),
 );
 
 /** A message carrying several ids: from a producer, or the input of a scheduled deletion list. */
@@ -181,8 +202,17 @@ export const MultiDeletionRequestSchema = v.strictObject(
     /** For schedules: the EventBridge Scheduler execution id. */
     eventId: v.optional(v.pipe(v.string(), v.maxLength(256))),
     firstSentAt: v.optional(FirstSentAtSchema),
+    workspace: v.optional(WorkspaceSchema),
   },
-  objectMessage('the multi-id request', ['secretIds', 'reason', 'origin', 'agentId', 'eventId', 'firstSentAt']),
+  objectMessage('the multi-id request', [
+    'secretIds',
+    'reason',
+    'origin',
+    'agentId',
+    'eventId',
+    'firstSentAt',
+    'workspace',
+  ]),
 );
 
 export const EnvelopeSchema = v.looseObject(
@@ -207,4 +237,6 @@ export interface Provenance {
   readonly eventId?: string;
   /** Epoch ms of the original request (set on derived messages). */
   readonly firstSentAt?: number;
+  /** The workspace the request is for; absent means `default`. */
+  readonly workspace?: string;
 }

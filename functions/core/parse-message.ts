@@ -6,6 +6,8 @@ import * as v from 'valibot';
 import { cutText } from '#core/cut-text.ts';
 import {
   AgentRemovedDetailSchema,
+  DEFAULT_EVENT_SOURCE,
+  DEFAULT_WORKSPACE,
   DETAIL_TYPES,
   type DeletionRequest,
   DeletionRequestedDetailSchema,
@@ -30,19 +32,41 @@ export interface InvalidMessage {
   readonly reason: string;
 }
 
+/** What this janitor accepts: events from its own source, and requests for its own workspace. */
+export interface MessageScope {
+  /** The only EventBridge `source` an envelope may carry (the rule's). */
+  readonly eventSource: string;
+  /** This janitor's workspace; a message naming none is for `default`. */
+  readonly workspace: string;
+}
+
+const DEFAULT_SCOPE: MessageScope = { eventSource: DEFAULT_EVENT_SOURCE, workspace: DEFAULT_WORKSPACE };
+
 function compact(provenance: Provenance): Provenance {
   return Object.fromEntries(Object.entries(provenance).filter(([, value]) => value !== undefined)) as Provenance;
 }
 
-function fromEnvelope(body: Record<string, unknown>): ParsedMessage {
+function fromEnvelope(body: Record<string, unknown>, scope: MessageScope): ParsedMessage {
   const envelope = validate(EnvelopeSchema, body);
+  // Only the janitor's rule delivers events; an envelope from any other source was forged.
+  if (envelope.source !== scope.eventSource) {
+    throw new RequestValidationError(
+      `EventBridge source must be ${JSON.stringify(scope.eventSource)} (this janitor's eventSource), received ${JSON.stringify(cutText(envelope.source, 80))}`,
+    );
+  }
   const type = envelope['detail-type'];
   if (type === DETAIL_TYPES.agentRemoved) {
     const detail = validate(AgentRemovedDetailSchema, envelope.detail);
     return {
       kind: 'multi',
       secretIds: detail.secretIds,
-      provenance: compact({ origin: 'event', reason: detail.reason, agentId: detail.agentId, eventId: envelope.id }),
+      provenance: compact({
+        origin: 'event',
+        reason: detail.reason,
+        agentId: detail.agentId,
+        eventId: envelope.id,
+        workspace: detail.workspace,
+      }),
     };
   }
   if (type === DETAIL_TYPES.deletionRequested) {
@@ -50,7 +74,12 @@ function fromEnvelope(body: Record<string, unknown>): ParsedMessage {
     return {
       kind: 'multi',
       secretIds: detail.secretIds,
-      provenance: compact({ origin: 'event', reason: detail.reason, eventId: envelope.id }),
+      provenance: compact({
+        origin: 'event',
+        reason: detail.reason,
+        eventId: envelope.id,
+        workspace: detail.workspace,
+      }),
     };
   }
   throw new RequestValidationError(
@@ -62,23 +91,34 @@ function fromEnvelope(body: Record<string, unknown>): ParsedMessage {
  * Reads any body the queue can receive: a single request, a multi-id request (producer or schedule),
  * or an EventBridge event delivered by the rule. Bad input yields `{ kind: 'invalid', reason }`.
  */
-export function parseMessage(body: string): ParsedMessage | InvalidMessage {
+export function parseMessage(body: string, scope: MessageScope = DEFAULT_SCOPE): ParsedMessage | InvalidMessage {
   try {
-    return readMessage(body);
+    const message = readMessage(body, scope);
+    const workspace =
+      (message.kind === 'single' ? message.request.workspace : message.provenance.workspace) ?? DEFAULT_WORKSPACE;
+    if (workspace !== scope.workspace) {
+      // Another workspace's secret ids mean nothing to this janitor's key (a DELETE would answer 404
+      // and read as "already gone"): the request goes to the DLQ with its reason, to be redriven.
+      return {
+        kind: 'invalid',
+        reason: `workspace must be ${JSON.stringify(scope.workspace)} (this janitor's), received ${JSON.stringify(workspace)}`,
+      };
+    }
+    return message;
   } catch (error) {
     if (error instanceof RequestValidationError) return { kind: 'invalid', reason: error.message };
     throw error;
   }
 }
 
-function readMessage(body: string): ParsedMessage {
+function readMessage(body: string, scope: MessageScope): ParsedMessage {
   const value = parseStrictJson(body);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
     throw new RequestValidationError(`body must be a JSON object, received ${kind}`);
   }
   const record = value as Record<string, unknown>;
-  if ('detail-type' in record) return fromEnvelope(record);
+  if ('detail-type' in record) return fromEnvelope(record, scope);
   if ('secretIds' in record) {
     const multi = validate(MultiDeletionRequestSchema, record);
     return {
@@ -90,6 +130,7 @@ function readMessage(body: string): ParsedMessage {
         agentId: multi.agentId,
         eventId: multi.eventId,
         firstSentAt: multi.firstSentAt,
+        workspace: multi.workspace,
       }),
     };
   }

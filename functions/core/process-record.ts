@@ -15,7 +15,7 @@ export async function processRecord(
   config: WorkerConfig,
   deadlineMs: number,
 ): Promise<RecordReport> {
-  const message = parseMessage(record.body);
+  const message = parseMessage(record.body, { eventSource: config.eventSource, workspace: config.workspace });
   if (message.kind === 'invalid') {
     return moveToDlq(record, deps, `invalid_message: ${message.reason}`, {
       attempt: record.receiveCount,

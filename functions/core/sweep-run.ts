@@ -1,7 +1,7 @@
 import { cutText } from '#core/cut-text.ts';
 import { enqueueAll } from '#core/enqueue.ts';
 import type { AttemptPolicy } from '#core/http-attempts.ts';
-import type { DeletionRequest } from '#core/message-schemas.ts';
+import { DEFAULT_WORKSPACE, type DeletionRequest } from '#core/message-schemas.ts';
 import type { AuditRecord, LogPort, Mark, MarksStore, QueuePort, SweepMetricsPort } from '#core/ports.ts';
 import { type InventoryDeps, listInventory } from '#core/sweep-inventory.ts';
 import { planSweep, type SweepPlan } from '#core/sweep-plan.ts';
@@ -177,6 +177,7 @@ export async function runSweep(config: SweepConfig, deps: SweepDeps, deadlineMs:
       eventId: deps.runId,
       runId: deps.runId,
       firstSeenUnusedAt: mark.firstSeenUnusedAt,
+      ...(config.workspace === DEFAULT_WORKSPACE ? {} : { workspace: config.workspace }),
     } satisfies DeletionRequest),
   );
   const result = await enqueueAll(bodies, { ...deps, deadlineMs });

@@ -9,6 +9,8 @@ import { createSweepDeps } from '#shared/sweep-deps.ts';
 
 // Read once at cold start: a missing prefix list or a bad grace period fails the init by name.
 const config = loadSweepConfig();
+// Every metric carries the workspace, so two janitors in one account never share a metric or an alarm.
+metrics.setDefaultDimensions({ workspace: config.workspace });
 const deps = createSweepDeps(config);
 
 export interface SweepResult {

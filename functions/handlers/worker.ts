@@ -10,6 +10,8 @@ export { toQueuedRecord } from '#shared/worker-handler.ts';
 
 // Read once at cold start: a bad variable fails the init with a message naming it.
 const config = loadWorkerConfig();
+// Every metric carries the workspace, so two janitors in one account never share a metric or an alarm.
+metrics.setDefaultDimensions({ workspace: config.workspace });
 
 export const handler = middy(createWorkerHandler(config, createWorkerDeps(config)))
   .use(injectLambdaContext(logger, { resetKeys: true }))

@@ -53,6 +53,10 @@ export interface WorkerConfig {
   readonly sweepMessageMaxAgeMs: number;
   /** The deployed sweep's mode and grace period; present exactly when `marksTableName` is. */
   readonly sweep?: { readonly mode: SweepMode; readonly gracePeriodMs: number };
+  /** The only EventBridge source an envelope may carry. */
+  readonly eventSource: string;
+  /** The workspace this janitor serves; messages for another go to the DLQ. */
+  readonly workspace: string;
 }
 
 export interface SweepConfig {
@@ -75,6 +79,8 @@ export interface SweepConfig {
   readonly protectedNamePatterns: readonly string[];
   readonly auditTtlDays: number;
   readonly deadlineMarginMs: number;
+  /** The workspace this janitor serves; its messages name it unless it is `default`. */
+  readonly workspace: string;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -153,6 +159,8 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     retryBaseSeconds: FIXED.retryBaseSeconds,
     retryCapSeconds: FIXED.retryCapSeconds,
     sweepMessageMaxAgeMs: read(SETTINGS.sweepMessageMaxAgeMinutes) * 60_000,
+    eventSource: read(SETTINGS.eventSource),
+    workspace: read(SETTINGS.workspace),
     ...(marksTableName === undefined
       ? {}
       : {
@@ -179,5 +187,6 @@ export function loadSweepConfig(env: Env = process.env): SweepConfig {
     protectedNamePatterns: read(SETTINGS.protectedNamePatterns),
     auditTtlDays: FIXED.auditTtlDays,
     deadlineMarginMs: read(SETTINGS.deadlineMarginMs),
+    workspace: read(SETTINGS.workspace),
   };
 }

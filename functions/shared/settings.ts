@@ -6,7 +6,13 @@
  * of docs/configuration.md are all derived from this object, so a value that synthesizes starts.
  */
 import * as v from 'valibot';
-import { DEFAULT_EVENT_SOURCE, objectMessage, SECRET_ID_PATTERN } from '#core/message-schemas.ts';
+import {
+  DEFAULT_EVENT_SOURCE,
+  DEFAULT_WORKSPACE,
+  objectMessage,
+  SECRET_ID_PATTERN,
+  WORKSPACE_PATTERN,
+} from '#core/message-schemas.ts';
 import { scheduleExpressionProblem, timeZoneProblem } from '#shared/schedule-expression.ts';
 import {
   flag,
@@ -213,6 +219,18 @@ export const SETTINGS = {
     env: 'PROTECTED_SECRET_IDS',
     readBy: both,
   },
+  workspace: {
+    title: 'Workspace',
+    description:
+      'The ElevenLabs workspace this janitor serves. Its rule matches only events for it (events without `workspace` are for `default`), and its worker sends a message for another workspace to the DLQ.',
+    section: 'worker',
+    kind: matching(WORKSPACE_PATTERN, '1-64 letters, digits, "_" or "-", starting with a letter or digit'),
+    default: DEFAULT_WORKSPACE,
+    context: 'workspace',
+    prop: 'workspace',
+    env: 'WORKSPACE',
+    readBy: both,
+  },
   dryRun: {
     title: 'Dry run',
     description: 'The worker logs `would_delete` and acknowledges, without calling DELETE.',
@@ -368,6 +386,9 @@ export const SETTINGS = {
     default: DEFAULT_EVENT_SOURCE,
     context: 'eventSource',
     prop: 'eventSource',
+    // The worker refuses an envelope from any other source: only the rule delivers events.
+    env: 'EVENT_SOURCE',
+    readBy: ['worker'],
   },
   scheduledDeletions: {
     title: 'Scheduled deletion lists',

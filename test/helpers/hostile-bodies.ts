@@ -19,7 +19,6 @@ export interface HostileCase {
   /** What the reason must say: a substring, or a pattern. */
   readonly reason: string | RegExp;
   /** Not refused yet: the check that will refuse it is still to be written. */
-  readonly pending?: 'source check';
 }
 
 const ID_RULE = 'secretId must be 1-128 characters of letters, digits, "_" or "-"';
@@ -467,7 +466,7 @@ const everyEventIdHostile: HostileCase = {
   reason: ID_RULE,
 };
 
-/** Events from a source the rule does not listen to. Only a configured-source check can refuse them. */
+/** Events from a source the rule does not listen to: forged, since only the janitor's rule delivers events. */
 const sourceCases: HostileCase[] = [
   { name: 'a foreign source', body: event(DELETION_REQUESTED, { secretIds: ['sec_a'] }, 'evil.example') },
   { name: 'an AWS source', body: event(DELETION_REQUESTED, { secretIds: ['sec_a'] }, 'aws.events') },
@@ -480,9 +479,39 @@ const sourceCases: HostileCase[] = [
     body: event(AGENT_REMOVED, { agentId: 'agt_1', secretIds: ['sec_a'] }, 'CONVAI.SECRET-JANITOR'),
   },
   { name: 'an empty source', body: event(DELETION_REQUESTED, { secretIds: ['sec_a'] }, '') },
-].map((item) => ({ ...item, via: 'eventbridge', refusal: 'dlq', reason: 'source', pending: 'source check' }));
+].map((item) => ({
+  ...item,
+  via: 'eventbridge',
+  refusal: 'dlq',
+  reason: 'EventBridge source must be "convai.secret-janitor"',
+}));
+
+/** Requests for another workspace: this janitor's key would answer 404 for them, a deletion silently missed. */
+const workspaceCases: HostileCase[] = [
+  {
+    name: 'a single request for another workspace',
+    body: JSON.stringify({ secretId: 'sec_a', workspace: 'eu' }),
+    via: 'sqs' as const,
+  },
+  {
+    name: 'a multi-id request for another workspace',
+    body: JSON.stringify({ secretIds: ['sec_a', 'sec_b'], workspace: 'eu' }),
+    via: 'sqs' as const,
+  },
+  {
+    name: 'an Agent Removed event for another workspace',
+    body: event(AGENT_REMOVED, { agentId: 'agt_1', secretIds: ['sec_a'], workspace: 'eu' }),
+    via: 'eventbridge' as const,
+  },
+  {
+    name: 'a workspace that differs only in case',
+    body: JSON.stringify({ secretId: 'sec_a', workspace: 'Default' }),
+    via: 'sqs' as const,
+  },
+].map((item) => ({ ...item, refusal: 'dlq', reason: 'workspace must be "default" (this janitor\'s), received' }));
 
 export const HOSTILE_CASES: readonly HostileCase[] = [
+  ...workspaceCases,
   ...singleIdCases,
   ...typeCases,
   ...multiCases,

@@ -345,7 +345,10 @@ describe('JanitorSweep alarms', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'SweepCapExceeded',
       Namespace: 'ConvAISecretJanitor',
-      Dimensions: [{ Name: 'service', Value: 'convai-secret-janitor' }],
+      Dimensions: [
+        { Name: 'service', Value: 'convai-secret-janitor' },
+        { Name: 'workspace', Value: 'default' },
+      ],
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'SweepAborted' });
     template.resourceCountIs('AWS::CloudWatch::Alarm', 4 + 4);
@@ -361,7 +364,10 @@ describe('JanitorSweep alarms', () => {
       {
         AlarmDescription: undefined,
         ComparisonOperator: 'GreaterThanThreshold',
-        Dimensions: [{ Name: 'service', Value: 'convai-secret-janitor' }],
+        Dimensions: [
+          { Name: 'service', Value: 'convai-secret-janitor' },
+          { Name: 'workspace', Value: 'default' },
+        ],
         EvaluationPeriods: 1,
         MetricName: 'SweepEnqueueFailed',
         Namespace: 'ConvAISecretJanitor',

@@ -4,7 +4,7 @@ import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import type { ScheduledDeletion } from '#infra/janitor-triggers.ts';
+import { type ScheduledDeletion, workspaceFilter } from '#infra/janitor-triggers.ts';
 import { SecretJanitor, type SecretJanitorProps } from '#infra/secret-janitor.ts';
 import { SECRET_ARN, testApp } from '#test/helpers/stacks.ts';
 
@@ -178,5 +178,15 @@ describe('JanitorTriggers scheduled deletions', () => {
       scheduledDeletions: [NIGHTLY, { ...NIGHTLY, name: 'hourly', expression: 'rate(1 hour)' }],
     });
     expect(new AwsSolutionsChecks().validateScope(stack).violations.map((v) => v.ruleName)).toEqual([]);
+  });
+});
+
+describe('JanitorTriggers workspace filter', () => {
+  it('matches events for the default workspace and events that name none when the workspace is default', () => {
+    expect(workspaceFilter('default')).toEqual(['default', { exists: false }]);
+  });
+
+  it('matches only its own workspace when the workspace is named', () => {
+    expect(workspaceFilter('eu')).toEqual(['eu']);
   });
 });

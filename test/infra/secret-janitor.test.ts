@@ -173,7 +173,10 @@ describe('SecretJanitor alarms', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'DlqSendFailed',
       Namespace: 'ConvAISecretJanitor',
-      Dimensions: [{ Name: 'service', Value: 'convai-secret-janitor' }],
+      Dimensions: [
+        { Name: 'service', Value: 'convai-secret-janitor' },
+        { Name: 'workspace', Value: 'default' },
+      ],
     });
   });
 

@@ -99,7 +99,7 @@ describe('worker bundle on the wire (SQS trigger)', () => {
           MessageBody: invalidBody,
           MessageAttributes: {
             failureReason: stringAttribute(
-              'invalid_message: colour: unknown field "colour" in the deletion request; allowed: secretId, reason, origin, agentId, eventId, firstSentAt, runId, firstSeenUnusedAt',
+              'invalid_message: colour: unknown field "colour" in the deletion request; allowed: secretId, reason, origin, agentId, eventId, firstSentAt, runId, firstSeenUnusedAt, workspace',
             ),
             lastStatus: stringAttribute('none'),
             attempts: numberAttribute(1),

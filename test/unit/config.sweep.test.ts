@@ -119,6 +119,7 @@ describe('loadSweepConfig', () => {
       protectedNamePatterns: [],
       auditTtlDays: 90,
       deadlineMarginMs: DEFAULTS.deadlineMarginMs,
+      workspace: 'default',
     });
   });
 

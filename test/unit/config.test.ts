@@ -35,6 +35,8 @@ describe('loadWorkerConfig', () => {
       retryBaseSeconds: DEFAULTS.retryBaseSeconds,
       retryCapSeconds: DEFAULTS.retryCapSeconds,
       sweepMessageMaxAgeMs: DEFAULTS.sweepMessageMaxAgeMinutes * 60_000,
+      eventSource: 'convai.secret-janitor',
+      workspace: 'default',
     });
   });
 

@@ -297,3 +297,59 @@ describe('parseMessage with bodies that are not JSON or too large', () => {
     expect(parseMessage('{"secretId":"abc"}')).toEqual({ kind: 'single', request: { secretId: 'abc' } });
   });
 });
+
+describe('parseMessage against the janitor scope (event source and workspace)', () => {
+  const eu = { eventSource: 'acme.platform', workspace: 'eu' };
+
+  it('accepts an envelope from the configured source and carries its workspace into the provenance', () => {
+    const event = eventBridgeEvent(
+      'Agent Removed',
+      { agentId: 'agent_7', secretIds: ['sec_a'], workspace: 'eu' },
+      { source: 'acme.platform' },
+    );
+    expect(parseMessage(envelopeBody(event), eu)).toMatchObject({
+      kind: 'multi',
+      secretIds: ['sec_a'],
+      provenance: { origin: 'event', agentId: 'agent_7', workspace: 'eu' },
+    });
+  });
+
+  it('refuses an envelope from another source before reading its detail', () => {
+    const event = eventBridgeEvent('Agent Removed', { agentId: 'agent_7', secretIds: ['sec_a'], workspace: 'eu' });
+    expect(parseMessage(envelopeBody(event), eu)).toEqual({
+      kind: 'invalid',
+      reason:
+        'EventBridge source must be "acme.platform" (this janitor\'s eventSource), received "convai.secret-janitor"',
+    });
+  });
+
+  it('refuses a request for another workspace with both names', () => {
+    const body = JSON.stringify({ secretId: 'sec_a', workspace: 'in' });
+    expect(parseMessage(body, eu)).toEqual({
+      kind: 'invalid',
+      reason: 'workspace must be "eu" (this janitor\'s), received "in"',
+    });
+  });
+
+  it('reads a message without workspace as one for the default workspace', () => {
+    const body = JSON.stringify({ secretIds: ['sec_a'] });
+    expect(parseMessage(body, eu)).toEqual({
+      kind: 'invalid',
+      reason: 'workspace must be "eu" (this janitor\'s), received "default"',
+    });
+    expect(parseMessage(body)).toMatchObject({ kind: 'multi', secretIds: ['sec_a'] });
+  });
+
+  it('accepts a single request naming its own workspace and keeps the field', () => {
+    expect(parseMessage(JSON.stringify({ secretId: 'sec_a', workspace: 'eu' }), eu)).toEqual({
+      kind: 'single',
+      request: { secretId: 'sec_a', workspace: 'eu' },
+    });
+  });
+
+  it('refuses a workspace name that is not 1-64 letters, digits, "_" or "-"', () => {
+    expect(rejection(JSON.stringify({ secretId: 'sec_a', workspace: '../eu' })).message).toContain(
+      'workspace must be 1-64 letters, digits, "_" or "-"',
+    );
+  });
+});

@@ -288,3 +288,33 @@ describe('processBatch with a multi-id body', () => {
     }
   });
 });
+
+describe('processRecord with a multi-id body for a named workspace', () => {
+  it('carries the workspace into every child body, which the same janitor then accepts', async () => {
+    const worker = fanOutWorker();
+    const config = workerConfig({ WORKSPACE: 'eu', EVENT_SOURCE: 'acme.platform' });
+    const event = eventBridgeEvent(
+      'Agent Removed',
+      { agentId: AGENT, secretIds: ['sec_a', 'sec_b'], workspace: 'eu' },
+      { id: EVENT_ID, source: 'acme.platform' },
+    );
+    const report = await processRecord(queuedBody(envelopeBody(event)), worker.deps, config, T0 + 60_000);
+    expect(report.outcome).toBe('fanned_out');
+    expect(worker.delivered().map((body) => body.workspace)).toEqual(['eu', 'eu']);
+    for (const entry of worker.sent.flat()) {
+      expect(parseMessage(entry.body, { eventSource: 'acme.platform', workspace: 'eu' }).kind).toBe('single');
+    }
+  });
+
+  it('moves an event for another workspace to the DLQ without enqueueing or calling ElevenLabs', async () => {
+    const worker = fanOutWorker();
+    const event = eventBridgeEvent('Agent Removed', { agentId: AGENT, secretIds: ['sec_a'], workspace: 'eu' });
+    const report = await processRecord(queuedBody(envelopeBody(event)), worker.deps, workerConfig(), T0 + 60_000);
+    expect(report.outcome).toBe('moved_to_dlq');
+    expect(worker.queue.dlq[0]?.attributes.failureReason).toBe(
+      'invalid_message: workspace must be "default" (this janitor\'s), received "eu"',
+    );
+    expect(worker.sent).toEqual([]);
+    expect(worker.api.deletes).toEqual([]);
+  });
+});
