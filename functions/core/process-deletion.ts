@@ -14,7 +14,8 @@ export function attemptPolicy(config: WorkerConfig): AttemptPolicy {
     quickCapMs: 2_000,
     retryAfterCapMs: 5_000,
     requestTimeoutMs: config.requestTimeoutMs,
-    minAttemptMs: 500,
+    // Never above the request timeout itself (100 ms is allowed), or no request would ever start.
+    minAttemptMs: Math.min(500, config.requestTimeoutMs),
   };
 }
 

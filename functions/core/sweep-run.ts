@@ -115,7 +115,7 @@ export async function runSweep(config: SweepConfig, deps: SweepDeps, deadlineMs:
     quickCapMs: 4_000,
     retryAfterCapMs: 10_000,
     requestTimeoutMs: config.requestTimeoutMs,
-    minAttemptMs: 500,
+    minAttemptMs: Math.min(500, config.requestTimeoutMs),
   };
   const inventory = await listInventory(
     config.prefixes,

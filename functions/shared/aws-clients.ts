@@ -33,21 +33,31 @@ export interface ApiSettings {
   readonly apiKeyTtlMs: number;
 }
 
+/** What a local run (the sandbox, the fault soak) swaps in; Lambda uses the defaults. */
+export interface ApiDepsOptions {
+  /** @default a Secrets Manager client with `AWS_CLIENT_CONFIG` */
+  readonly secretsManager?: Pick<SecretsManagerClient, 'send'>;
+  /** The clock, waits and randomness, the key cache's clock included. @default realTime */
+  readonly time?: TimeDeps;
+}
+
 /**
- * The clients every function that calls ElevenLabs shares: the API, the key, and real time. Every key
+ * The clients every function that calls ElevenLabs shares: the API, the key, and time. Every key
  * read is registered for redaction, and every answer is scrubbed of it before the core reads it.
  */
-export function createApiDeps(config: ApiSettings) {
+export function createApiDeps(config: ApiSettings, options: ApiDepsOptions = {}) {
+  const time = options.time ?? realTime;
   return {
     api: redactingApi(createElevenLabsClient({ baseUrl: config.baseUrl, userAgent: USER_AGENT })),
     apiKey: createApiKeyProvider({
-      client: new SecretsManagerClient(AWS_CLIENT_CONFIG),
+      client: options.secretsManager ?? new SecretsManagerClient(AWS_CLIENT_CONFIG),
       secretId: config.apiKeySecretId,
       field: config.apiKeySecretField,
       ttlMs: config.apiKeyTtlMs,
+      now: time.now,
       onKey: registerSecret,
     }),
-    ...realTime,
+    ...time,
   };
 }
 

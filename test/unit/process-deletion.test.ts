@@ -41,6 +41,13 @@ describe('processRecord', () => {
     expect(api.deletes.map((call) => call.secretId)).toEqual(['sec_1']);
   });
 
+  it('sends the DELETE when REQUEST_TIMEOUT_MS is below 500 ms', async () => {
+    const env = { REQUEST_TIMEOUT_MS: '200' };
+    const { report, api } = await run(queued({ secretId: 'sec_1' }), { deletes: [response(204)], env });
+    expect(report).toMatchObject({ outcome: 'deleted', retry: false });
+    expect(api.deletes).toEqual([{ secretId: 'sec_1', apiKey: expect.any(String), timeoutMs: 200 }]);
+  });
+
   it('reports already_gone and no retry when DELETE answers 404', async () => {
     const { report, queue } = await run(queued({ secretId: 'sec_1' }), { deletes: [response(404)] });
     expect(report).toMatchObject({ outcome: 'already_gone', retry: false });

@@ -457,6 +457,12 @@ describe('runSweep modes', () => {
     expect(decisionsOf(remove.summary.plan)).toEqual(decisionsOf(report.summary.plan));
   });
 
+  it('lists the inventory when REQUEST_TIMEOUT_MS is below 500 ms', async () => {
+    const { summary, api } = await sweep({ env: { SWEEP_MODE: 'report', REQUEST_TIMEOUT_MS: '200' } });
+    expect(summary.status).toBe('completed');
+    expect(api.queries.length).toBeGreaterThan(0);
+  });
+
   it('enqueues nothing in report mode when secrets are due', async () => {
     const { summary, queue, metrics } = await sweep({ env: { SWEEP_MODE: 'report' } });
     expect(summary).toMatchObject({ status: 'completed', mode: 'report', enqueued: 0 });
