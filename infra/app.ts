@@ -1,7 +1,6 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { parseJanitorContext } from '#infra/context.ts';
-import { JanitorStack } from '#infra/stack.ts';
+import { janitorStackFromContext } from '#infra/stack.ts';
 import { ConfigError } from '#shared/errors.ts';
 
 /** Synthesizes the stack from the `janitor` context; cdk-nag findings stop it. */
@@ -9,12 +8,7 @@ function synthesize(): void {
   const app = new App();
   const nag = new AwsSolutionsChecks(app);
   Validations.of(app).addPlugins(nag);
-  const config = parseJanitorContext(app.node.tryGetContext('janitor'));
-  new JanitorStack(app, config.stackName, {
-    config,
-    description: 'ConvAI Secret Janitor: deletes stale ElevenLabs Conversational AI workspace secrets',
-    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
-  });
+  janitorStackFromContext(app, { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION });
 
   // Run the AwsSolutions pack on the whole tree ourselves as well: this CDK version does not hand the
   // construct tree to validation plugins, and an unacknowledged finding must stop the synth.

@@ -1,11 +1,11 @@
-import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { type App, Duration, type Environment, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
-import type { JanitorContext } from '#infra/context.ts';
+import { type JanitorContext, parseJanitorContext } from '#infra/context.ts';
 import { addOperatorOutputs } from '#infra/outputs.ts';
 import { SecretJanitor } from '#infra/secret-janitor.ts';
 
@@ -56,6 +56,7 @@ export class JanitorStack extends Stack {
       alarmTopic,
       eventBus: config.eventBusName ? EventBus.fromEventBusName(this, 'EventBus', config.eventBusName) : undefined,
       eventSource: config.eventSource,
+      workspace: config.workspace,
       scheduledDeletions: config.scheduledDeletions,
       sweep: config.sweep && {
         prefixes: config.sweep.prefixes,
@@ -71,4 +72,17 @@ export class JanitorStack extends Stack {
     });
     addOperatorOutputs(this, this.janitor);
   }
+}
+
+/**
+ * The stack `infra/app.ts` deploys: named and configured by the app's `janitor` context (the
+ * cdk.json block or `-c janitor='{…}'`). Tests build their stacks through this function too.
+ */
+export function janitorStackFromContext(app: App, env: Environment): JanitorStack {
+  const config = parseJanitorContext(app.node.tryGetContext('janitor'));
+  return new JanitorStack(app, config.stackName, {
+    config,
+    description: 'ConvAI Secret Janitor: deletes stale ElevenLabs Conversational AI workspace secrets',
+    env,
+  });
 }

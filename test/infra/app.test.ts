@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildStack, FEATURE_FLAGS } from '#test/helpers/stacks.ts';
+import { buildStack, EVERY_SETTING, FEATURE_FLAGS, TEST_ENV } from '#test/helpers/stacks.ts';
 
 const outDirs: string[] = [];
 afterAll(() => {
@@ -16,10 +16,10 @@ function outDir(): string {
 }
 
 /** Runs infra/app.ts the way the CDK CLI does, with `context` as the CLI would pass it. */
-function runApp(context: Record<string, unknown>) {
+function runApp(context: Record<string, unknown>, env: Record<string, string> = {}, out = outDir()) {
   return spawnSync(process.execPath, ['--import', 'tsx', 'infra/app.ts'], {
     encoding: 'utf8',
-    env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify(context), CDK_OUTDIR: outDir() },
+    env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify(context), CDK_OUTDIR: out, ...env },
   });
 }
 
@@ -37,6 +37,19 @@ describe('infra/app.ts', () => {
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/^sweep\.maxObservationGapHours must be at least 1\.5 times .* received 48 h\n$/);
   });
+
+  it('synthesizes from the CLI context exactly the template the tests build with buildStack', () => {
+    const out = outDir();
+    const run = runApp(
+      { ...FEATURE_FLAGS, 'aws:cdk:bundling-stacks': [], janitor: EVERY_SETTING },
+      { CDK_DEFAULT_ACCOUNT: TEST_ENV.account, CDK_DEFAULT_REGION: TEST_ENV.region },
+      out,
+    );
+    expect(run.stderr).toBe('cdk-nag AwsSolutions: 0 unacknowledged findings\n');
+    expect(run.status).toBe(0);
+    const synthesized = JSON.parse(readFileSync(join(out, 'JanitorEverything.template.json'), 'utf8'));
+    expect(synthesized).toEqual(buildStack(EVERY_SETTING).template.toJSON());
+  }, 60_000);
 });
 
 describe('feature flags', () => {

@@ -1,11 +1,22 @@
 import { Duration, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Template } from 'aws-cdk-lib/assertions';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import type { SweepOptions } from '#infra/janitor-sweep.ts';
 import { SecretJanitor } from '#infra/secret-janitor.ts';
-import { buildStack, SECRET_ARN, testApp } from '#test/helpers/stacks.ts';
+import {
+  buildStack,
+  environmentOf,
+  logicalIdOf,
+  logicalIdsOfType,
+  policyStatementsOf,
+  propertiesOf,
+  SECRET_ARN,
+  scheduleTargetOf,
+  testApp,
+} from '#test/helpers/stacks.ts';
 
 function build(sweep?: SweepOptions) {
   const app = testApp();
@@ -17,20 +28,7 @@ function build(sweep?: SweepOptions) {
   return { stack, janitor, template: Template.fromStack(stack) };
 }
 
-type Statement = { Action: string | string[]; Resource: unknown };
-function statementsOf(template: Template, roleLogicalId: string): Statement[] {
-  return Object.values(template.findResources('AWS::IAM::Policy'))
-    .filter((policy) =>
-      JSON.stringify((policy as { Properties: { Roles: unknown } }).Properties.Roles).includes(roleLogicalId),
-    )
-    .flatMap(
-      (policy) =>
-        (policy as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement,
-    );
-}
-const logicalId = (stack: Stack, construct: { node: { defaultChild?: unknown } }) =>
-  stack.getLogicalId(construct.node.defaultChild as never);
-
+const arn = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
 describe('JanitorSweep deployment', () => {
   it('deploys no sweep, table or sweep schedule without sweep configuration', () => {
     const { template } = build();
@@ -52,15 +50,24 @@ describe('JanitorSweep deployment', () => {
   });
 
   it('runs the sweep daily in UTC by default and invokes the sweep function', () => {
-    const { stack, janitor, template } = build({ prefixes: ['session-'] });
-    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+    const { janitor, template } = build({ prefixes: ['session-'] });
+    const sweep = janitor.sweep;
+    if (!sweep) throw new Error('sweep missing');
+    const scheduleId = logicalIdOf(sweep.schedule);
+    const { Target, ...schedule } = propertiesOf(template, scheduleId, 'AWS::Scheduler::Schedule');
+    expect(schedule).toEqual({
+      Description: 'ConvAI Secret Janitor: stale-secret sweep',
+      FlexibleTimeWindow: { Mode: 'OFF' },
       ScheduleExpression: 'rate(1 day)',
       ScheduleExpressionTimezone: 'UTC',
-      Target: Match.objectLike({
-        Arn: stack.resolve(janitor.sweep?.function.functionArn),
-        DeadLetterConfig: Match.absent(),
-        RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 },
-      }),
+      State: 'ENABLED',
+    });
+    const { Input, ...target } = scheduleTargetOf(template, scheduleId);
+    // No DeadLetterConfig: a missed run is simply the next run.
+    expect(target).toEqual({
+      Arn: arn(logicalIdOf(sweep.function)),
+      RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 },
+      RoleArn: arn(logicalIdOf(sweep.node.findChild('ScheduleRole'))),
     });
   });
 
@@ -77,19 +84,28 @@ describe('JanitorSweep deployment', () => {
 });
 
 describe('JanitorSweep safety defaults', () => {
-  it('configures report mode, a 7-day grace period and both caps by default', () => {
-    build({ prefixes: ['session-', 'demo-'] }).template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: {
-        Variables: Match.objectLike({
-          SWEEP_PREFIXES: 'session-,demo-',
-          SWEEP_MODE: 'report',
-          GRACE_PERIOD_HOURS: '168',
-          MAX_OBSERVATION_GAP_HOURS: '48',
-          MAX_DELETIONS_PER_RUN: '25',
-          MAX_DELETION_PERCENT: '10',
-          REQUEST_TIMEOUT_MS: '10000',
-        }),
-      },
+  it('configures report mode, a 7-day grace period, both caps and no protection by default', () => {
+    const { janitor, template } = build({ prefixes: ['session-', 'demo-'] });
+    const sweep = janitor.sweep;
+    if (!sweep) throw new Error('sweep missing');
+    expect(environmentOf(template, logicalIdOf(sweep.function))).toEqual({
+      NODE_OPTIONS: '--enable-source-maps',
+      POWERTOOLS_SERVICE_NAME: 'convai-secret-janitor',
+      API_KEY_SECRET_ID: SECRET_ARN,
+      API_KEY_SECRET_FIELD: 'apiKey',
+      ELEVENLABS_BASE_URL: 'https://api.elevenlabs.io',
+      REQUEST_TIMEOUT_MS: '10000',
+      QUEUE_URL: { Ref: logicalIdOf(janitor.queue) },
+      MARKS_TABLE_NAME: { Ref: logicalIdOf(sweep.table) },
+      SWEEP_PREFIXES: 'session-,demo-',
+      SWEEP_MODE: 'report',
+      GRACE_PERIOD_HOURS: '168',
+      MAX_OBSERVATION_GAP_HOURS: '48',
+      MAX_DELETIONS_PER_RUN: '25',
+      MAX_DELETION_PERCENT: '10',
+      PROTECTED_SECRET_IDS: '',
+      PROTECTED_NAME_PATTERNS: '',
+      WORKSPACE: 'default',
     });
   });
 
@@ -208,64 +224,75 @@ describe('JanitorSweep safety defaults', () => {
 
 describe('JanitorSweep runs', () => {
   it('reserves one concurrent execution and turns off Lambda retries of the sweep function', () => {
-    const { stack, janitor, template } = build({ prefixes: ['s-'] });
-    const fnId = logicalId(stack, janitor.sweep?.function as never);
-    expect(template.toJSON().Resources[fnId].Properties.ReservedConcurrentExecutions).toBe(1);
-    template.hasResource('AWS::Lambda::EventInvokeConfig', {
-      Properties: Match.objectEquals({
-        FunctionName: { Ref: fnId },
-        Qualifier: '$LATEST',
-        MaximumRetryAttempts: 0,
-      }),
+    const { janitor, template } = build({ prefixes: ['s-'] });
+    const fnId = logicalIdOf(janitor.sweep?.function as IConstruct);
+    expect(propertiesOf(template, fnId, 'AWS::Lambda::Function').ReservedConcurrentExecutions).toBe(1);
+    const [invokeConfig] = logicalIdsOfType(template, 'AWS::Lambda::EventInvokeConfig');
+    expect(propertiesOf(template, invokeConfig ?? 'none', 'AWS::Lambda::EventInvokeConfig')).toEqual({
+      FunctionName: { Ref: fnId },
+      Qualifier: '$LATEST',
+      MaximumRetryAttempts: 0,
     });
   });
 
   it('leaves the worker unreserved and without an async invoke config', () => {
-    const { stack, janitor, template } = build({ prefixes: ['s-'] });
-    const workerId = logicalId(stack, janitor.worker as never);
-    expect(template.toJSON().Resources[workerId].Properties.ReservedConcurrentExecutions).toBeUndefined();
+    const { janitor, template } = build({ prefixes: ['s-'] });
+    const workerId = logicalIdOf(janitor.worker);
+    expect(propertiesOf(template, workerId, 'AWS::Lambda::Function').ReservedConcurrentExecutions).toBeUndefined();
     template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 1);
   });
 });
 
 describe('JanitorSweep IAM', () => {
-  it('lets the sweep only query and batch-write its table, claim runs, send to the queue and read the key', () => {
-    const { stack, janitor, template } = build({ prefixes: ['s-'] });
+  it('lets the sweep only write its logs, read the key, query and batch-write its table, claim runs and send to the queue', () => {
+    const { janitor, template } = build({ prefixes: ['s-'] });
     const sweep = janitor.sweep;
     if (!sweep) throw new Error('sweep missing');
-    const statements = statementsOf(template, logicalId(stack, sweep.function.role as never));
-    const actions = statements.flatMap((s) => [s.Action].flat()).sort();
-    expect(actions).toEqual(
-      [
-        'dynamodb:BatchWriteItem',
-        'dynamodb:PutItem',
-        'dynamodb:Query',
-        'logs:CreateLogStream',
-        'logs:PutLogEvents',
-        'secretsmanager:GetSecretValue',
-        'sqs:GetQueueAttributes',
-        'sqs:GetQueueUrl',
-        'sqs:SendMessage',
-      ].sort(),
-    );
-    const tableArn = stack.resolve(sweep.table.tableArn);
-    const dynamo = statements.find((s) => [s.Action].flat().includes('dynamodb:Query'));
-    expect(dynamo?.Resource).toEqual(tableArn);
-    const claims = statements.filter((s) => [s.Action].flat().includes('dynamodb:PutItem'));
-    expect(claims).toEqual([
+    const table = arn(logicalIdOf(sweep.table));
+    expect(policyStatementsOf(template, logicalIdOf(sweep.function.role as IConstruct))).toEqual([
       {
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
         Effect: 'Allow',
+        Resource: arn(logicalIdOf(sweep.node.findChild('Logs'))),
+      },
+      { Action: 'secretsmanager:GetSecretValue', Effect: 'Allow', Resource: SECRET_ARN },
+      { Action: ['dynamodb:BatchWriteItem', 'dynamodb:Query'], Effect: 'Allow', Resource: table },
+      {
         Action: 'dynamodb:PutItem',
-        Resource: stack.resolve(sweep.table.tableArn),
         Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RUN#*'] } },
+        Effect: 'Allow',
+        Resource: table,
+      },
+      {
+        Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
+        Effect: 'Allow',
+        Resource: arn(logicalIdOf(janitor.queue)),
       },
     ]);
   });
 
   it('passes the sweep mode and grace period to the worker, which checks every sweep deletion against them', () => {
-    const { stack, janitor, template } = build({ prefixes: ['s-'], mode: 'delete', gracePeriod: Duration.hours(240) });
-    const worker = template.toJSON().Resources[logicalId(stack, janitor.worker as never)];
-    expect(worker.Properties.Environment.Variables).toMatchObject({ SWEEP_MODE: 'delete', GRACE_PERIOD_HOURS: '240' });
+    const { janitor, template } = build({ prefixes: ['s-'], mode: 'delete', gracePeriod: Duration.hours(240) });
+    expect(environmentOf(template, logicalIdOf(janitor.worker))).toEqual({
+      NODE_OPTIONS: '--enable-source-maps',
+      POWERTOOLS_SERVICE_NAME: 'convai-secret-janitor',
+      API_KEY_SECRET_ID: SECRET_ARN,
+      API_KEY_SECRET_FIELD: 'apiKey',
+      ELEVENLABS_BASE_URL: 'https://api.elevenlabs.io',
+      REQUEST_TIMEOUT_MS: '10000',
+      QUEUE_URL: { Ref: logicalIdOf(janitor.queue) },
+      DLQ_URL: { Ref: logicalIdOf(janitor.deadLetterQueue) },
+      HORIZON_HOURS: '72',
+      PROTECTED_SECRET_IDS: '',
+      DRY_RUN: 'false',
+      CONCURRENCY: '5',
+      LOOKUP_HOLDERS: 'true',
+      EVENT_SOURCE: 'convai.secret-janitor',
+      WORKSPACE: 'default',
+      MARKS_TABLE_NAME: { Ref: logicalIdOf(janitor.sweep?.table as IConstruct) },
+      SWEEP_MODE: 'delete',
+      GRACE_PERIOD_HOURS: '240',
+    });
   });
 
   it('names each scheduled run by its scheduled time in the schedule input', () => {
@@ -281,61 +308,58 @@ describe('JanitorSweep IAM', () => {
   });
 
   it('lets the worker read and delete marks and write audits, and never write a mark', () => {
-    const { stack, janitor, template } = build({ prefixes: ['s-'] });
-    const statements = statementsOf(template, logicalId(stack, janitor.worker.role as never));
-    const dynamo = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('dynamodb:')));
-    const tableArn = stack.resolve(janitor.sweep?.table.tableArn);
+    const { janitor, template } = build({ prefixes: ['s-'] });
+    const statements = policyStatementsOf(template, logicalIdOf(janitor.worker.role as IConstruct));
+    const dynamo = statements.filter((s) => JSON.stringify(s).includes('"dynamodb:'));
+    const table = arn(logicalIdOf(janitor.sweep?.table as IConstruct));
     expect(dynamo).toEqual([
-      expect.objectContaining({
+      {
         Action: ['dynamodb:DeleteItem', 'dynamodb:GetItem'],
-        Resource: tableArn,
         Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['MARK#*'] } },
-      }),
-      expect.objectContaining({
+        Effect: 'Allow',
+        Resource: table,
+      },
+      {
         Action: 'dynamodb:PutItem',
-        Resource: tableArn,
         Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['AUDIT#*'] } },
-      }),
+        Effect: 'Allow',
+        Resource: table,
+      },
     ]);
   });
 
-  it('lets the sweep schedule invoke only the sweep function', () => {
-    const { stack, janitor, template } = build({ prefixes: ['s-'] });
-    const roleId = Object.keys(
-      template.findResources('AWS::IAM::Role', {
-        Properties: {
-          AssumeRolePolicyDocument: {
-            Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })]),
+  it('lets Scheduler assume the sweep schedule role only for this account, to invoke only the sweep function', () => {
+    const { janitor, template } = build({ prefixes: ['s-'] });
+    const sweep = janitor.sweep;
+    if (!sweep) throw new Error('sweep missing');
+    const roleId = logicalIdOf(sweep.node.findChild('ScheduleRole'));
+    expect(propertiesOf(template, roleId, 'AWS::IAM::Role')).toEqual({
+      AssumeRolePolicyDocument: {
+        Statement: [
+          {
+            Action: 'sts:AssumeRole',
+            Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+            Effect: 'Allow',
+            Principal: { Service: 'scheduler.amazonaws.com' },
           },
-        },
-      }),
-    );
-    expect(roleId).toHaveLength(1);
-    const statements = statementsOf(template, roleId[0] ?? '?').filter((s) =>
-      [s.Action].flat().includes('lambda:InvokeFunction'),
-    );
-    const fnArn = stack.resolve(janitor.sweep?.function.functionArn);
-    expect(statements).toEqual([
-      expect.objectContaining({
-        Action: 'lambda:InvokeFunction',
-        Resource: [fnArn, { 'Fn::Join': ['', [fnArn, ':*']] }],
-      }),
+        ],
+        Version: '2012-10-17',
+      },
+      Description: 'ConvAI Secret Janitor: lets the sweep schedule invoke the sweep function',
+    });
+    const fnArn = arn(logicalIdOf(sweep.function));
+    expect(policyStatementsOf(template, roleId)).toEqual([
+      { Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: [fnArn, { 'Fn::Join': ['', [fnArn, ':*']] }] },
     ]);
   });
 
   it('passes the marks table to the worker only when the sweep exists', () => {
-    const workerVariables = (built: ReturnType<typeof build>) => {
-      const fns = built.template.findResources('AWS::Lambda::Function');
-      const worker = fns[built.stack.getLogicalId(built.janitor.worker.node.defaultChild as never)] as {
-        Properties: { Environment: { Variables: Record<string, unknown> } };
-      };
-      return worker.Properties.Environment.Variables;
-    };
     const withSweep = build({ prefixes: ['s-'] });
-    expect(withSweep.stack.resolve(workerVariables(withSweep).MARKS_TABLE_NAME)).toEqual(
-      withSweep.stack.resolve(withSweep.janitor.sweep?.table.tableName),
-    );
-    expect(workerVariables(build()).MARKS_TABLE_NAME).toBeUndefined();
+    expect(environmentOf(withSweep.template, logicalIdOf(withSweep.janitor.worker)).MARKS_TABLE_NAME).toEqual({
+      Ref: logicalIdOf(withSweep.janitor.sweep?.table as IConstruct),
+    });
+    const without = build();
+    expect(environmentOf(without.template, logicalIdOf(without.janitor.worker)).MARKS_TABLE_NAME).toBeUndefined();
   });
 });
 
@@ -386,9 +410,11 @@ describe('JanitorStack with a sweep', () => {
       apiKeySecretArn: SECRET_ARN,
       sweep: { prefixes: ['session-'], mode: 'delete', gracePeriodHours: 72 },
     });
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ SWEEP_MODE: 'delete', GRACE_PERIOD_HOURS: '72' }) },
-    });
+    const { janitor } = stack;
+    for (const fn of [janitor.worker, janitor.sweep?.function as IConstruct]) {
+      const { SWEEP_MODE, GRACE_PERIOD_HOURS } = environmentOf(template, logicalIdOf(fn));
+      expect({ SWEEP_MODE, GRACE_PERIOD_HOURS }).toEqual({ SWEEP_MODE: 'delete', GRACE_PERIOD_HOURS: '72' });
+    }
     expect(new AwsSolutionsChecks().validateScope(stack).violations.map((v) => v.ruleName)).toEqual([]);
   });
 

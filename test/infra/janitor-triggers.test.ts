@@ -1,12 +1,22 @@
 import { Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Template } from 'aws-cdk-lib/assertions';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { type ScheduledDeletion, workspaceFilter } from '#infra/janitor-triggers.ts';
 import { SecretJanitor, type SecretJanitorProps } from '#infra/secret-janitor.ts';
-import { SECRET_ARN, testApp } from '#test/helpers/stacks.ts';
+import {
+  logicalIdOf,
+  logicalIdsOfType,
+  policyStatementsOf,
+  propertiesOf,
+  queuePolicyOf,
+  SECRET_ARN,
+  scheduleTargetOf,
+  testApp,
+} from '#test/helpers/stacks.ts';
 
 const NIGHTLY: ScheduledDeletion = {
   name: 'nightly-demo',
@@ -26,62 +36,70 @@ function build(props: Partial<SecretJanitorProps> = {}) {
   return { stack, janitor, template: Template.fromStack(stack) };
 }
 
-const ref = (stack: Stack, construct: { node: { defaultChild?: unknown } }) =>
-  stack.resolve((construct.node.defaultChild as { ref: string }).ref);
 const arnOf = (stack: Stack, queue: { queueArn: string }) => stack.resolve(queue.queueArn);
 
 describe('JanitorTriggers teardown rule', () => {
   it('matches only the configured source and the two detail types', () => {
-    build().template.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: {
-        source: ['convai.secret-janitor'],
-        'detail-type': ['Agent Removed', 'Secret Deletion Requested'],
-      },
+    const { janitor, template } = build();
+    expect(propertiesOf(template, logicalIdOf(janitor.triggers.rule), 'AWS::Events::Rule').EventPattern).toEqual({
+      source: ['convai.secret-janitor'],
+      'detail-type': ['Agent Removed', 'Secret Deletion Requested'],
+      detail: { workspace: ['default', { exists: false }] },
     });
   });
 
   it('uses the custom source and bus when given', () => {
     const app = testApp();
     const stack = new Stack(app, 'S');
-    new SecretJanitor(stack, 'Janitor', {
+    const janitor = new SecretJanitor(stack, 'Janitor', {
       apiKeySecret: Secret.fromSecretCompleteArn(stack, 'Key', SECRET_ARN),
       eventSource: 'acme.platform',
       eventBus: EventBus.fromEventBusName(stack, 'Bus', 'platform-bus'),
     });
-    Template.fromStack(stack).hasResourceProperties('AWS::Events::Rule', {
+    const rule = propertiesOf(Template.fromStack(stack), logicalIdOf(janitor.triggers.rule), 'AWS::Events::Rule');
+    expect({ EventBusName: rule.EventBusName, EventPattern: rule.EventPattern }).toEqual({
       EventBusName: 'platform-bus',
-      EventPattern: { source: ['acme.platform'] },
+      EventPattern: {
+        source: ['acme.platform'],
+        'detail-type': ['Agent Removed', 'Secret Deletion Requested'],
+        detail: { workspace: ['default', { exists: false }] },
+      },
     });
   });
 
   it('delivers to the queue with retries and its own dead-letter queue', () => {
     const { stack, janitor, template } = build();
-    template.hasResourceProperties('AWS::Events::Rule', {
-      Targets: [
-        Match.objectLike({
-          Arn: arnOf(stack, janitor.queue),
-          DeadLetterConfig: { Arn: arnOf(stack, janitor.deadLetterQueue) },
-          RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
-        }),
-      ],
-    });
+    expect(propertiesOf(template, logicalIdOf(janitor.triggers.rule), 'AWS::Events::Rule').Targets).toEqual([
+      {
+        Arn: arnOf(stack, janitor.queue),
+        DeadLetterConfig: { Arn: arnOf(stack, janitor.deadLetterQueue) },
+        Id: 'Target0',
+        RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
+      },
+    ]);
   });
 
   it('lets EventBridge send to the queue only for this rule', () => {
     const { stack, janitor, template } = build();
-    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
-      Queues: [ref(stack, janitor.queue)],
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Effect: 'Allow',
-            Principal: { Service: 'events.amazonaws.com' },
-            // Sorted by the @aws-cdk/aws-iam:minimizePolicies feature flag.
-            Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
-            Condition: { ArnEquals: { 'aws:SourceArn': stack.resolve(janitor.triggers.rule.ruleArn) } },
-          }),
-        ]),
-      },
+    expect(queuePolicyOf(template, logicalIdOf(janitor.queue))).toEqual({
+      Statement: [
+        {
+          Action: 'sqs:*',
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Resource: arnOf(stack, janitor.queue),
+        },
+        {
+          // Sorted by the @aws-cdk/aws-iam:minimizePolicies feature flag.
+          Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
+          Condition: { ArnEquals: { 'aws:SourceArn': stack.resolve(janitor.triggers.rule.ruleArn) } },
+          Effect: 'Allow',
+          Principal: { Service: 'events.amazonaws.com' },
+          Resource: arnOf(stack, janitor.queue),
+        },
+      ],
+      Version: '2012-10-17',
     });
   });
 
@@ -98,10 +116,16 @@ describe('JanitorTriggers scheduled deletions', () => {
   });
 
   it('creates one schedule per list with its expression and time zone', () => {
-    build({ scheduledDeletions: [NIGHTLY] }).template.hasResourceProperties('AWS::Scheduler::Schedule', {
+    const { janitor, template } = build({ scheduledDeletions: [NIGHTLY] });
+    expect(janitor.triggers.schedules).toHaveLength(1);
+    const [schedule] = janitor.triggers.schedules.map(logicalIdOf);
+    const { Target, ...properties } = propertiesOf(template, schedule ?? 'none', 'AWS::Scheduler::Schedule');
+    expect(properties).toEqual({
+      Description: 'ConvAI Secret Janitor: scheduled deletion "nightly-demo"',
+      FlexibleTimeWindow: { Mode: 'OFF' },
       ScheduleExpression: 'cron(0 2 * * ? *)',
       ScheduleExpressionTimezone: 'Europe/Berlin',
-      FlexibleTimeWindow: { Mode: 'OFF' },
+      State: 'ENABLED',
     });
   });
 
@@ -121,31 +145,43 @@ describe('JanitorTriggers scheduled deletions', () => {
 
   it('gives each schedule retries and the delivery dead-letter queue', () => {
     const { stack, janitor, template } = build({ scheduledDeletions: [NIGHTLY] });
-    template.hasResourceProperties('AWS::Scheduler::Schedule', {
-      Target: Match.objectLike({
-        DeadLetterConfig: { Arn: arnOf(stack, janitor.deadLetterQueue) },
-        RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
-      }),
+    const [schedule] = janitor.triggers.schedules.map(logicalIdOf);
+    const { Input, RoleArn, ...target } = scheduleTargetOf(template, schedule ?? 'none');
+    expect(target).toEqual({
+      Arn: arnOf(stack, janitor.queue),
+      DeadLetterConfig: { Arn: arnOf(stack, janitor.deadLetterQueue) },
+      RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
+      SqsParameters: {},
     });
   });
 
-  it('lets the scheduler role send only to the queue and the delivery DLQ', () => {
+  it('lets Scheduler assume the deletion role only from this account’s default group, to send only to the queue and the DLQ', () => {
     const { stack, janitor, template } = build({ scheduledDeletions: [NIGHTLY] });
-    const roles = template.findResources('AWS::IAM::Role', {
-      Properties: {
-        AssumeRolePolicyDocument: {
-          Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })]),
-        },
+    const workerRole = logicalIdOf(janitor.worker.role as IConstruct);
+    const [roleId] = logicalIdsOfType(template, 'AWS::IAM::Role').filter((id) => id !== workerRole);
+    expect(scheduleTargetOf(template, logicalIdOf(janitor.triggers.schedules[0] as IConstruct)).RoleArn).toEqual({
+      'Fn::GetAtt': [roleId, 'Arn'],
+    });
+    expect(propertiesOf(template, roleId ?? 'none', 'AWS::IAM::Role')).toEqual({
+      AssumeRolePolicyDocument: {
+        Statement: [
+          {
+            Action: 'sts:AssumeRole',
+            Condition: {
+              StringEquals: {
+                'aws:SourceAccount': '123456789012',
+                'aws:SourceArn': 'arn:aws:scheduler:eu-west-1:123456789012:schedule-group/default',
+              },
+            },
+            Effect: 'Allow',
+            Principal: { Service: 'scheduler.amazonaws.com' },
+          },
+        ],
+        Version: '2012-10-17',
       },
     });
-    const roleIds = Object.keys(roles);
-    expect(roleIds).toHaveLength(1);
-    const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) =>
-      JSON.stringify((policy as { Properties: { Roles: unknown } }).Properties.Roles).includes(roleIds[0] ?? '?'),
-    ) as { Properties: { PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] } } }[];
-    const statements = policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement);
     // One statement for both queues: the @aws-cdk/aws-iam:minimizePolicies feature flag merges them.
-    expect(statements).toEqual([
+    expect(policyStatementsOf(template, roleId ?? 'none')).toEqual([
       {
         Action: 'sqs:SendMessage',
         Effect: 'Allow',

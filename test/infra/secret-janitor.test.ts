@@ -1,12 +1,23 @@
 import { Duration, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Template } from 'aws-cdk-lib/assertions';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { MAX_RECEIVE_COUNT } from '#core/retry-policy.ts';
 import { SecretJanitor, type SecretJanitorProps } from '#infra/secret-janitor.ts';
-import { buildStack, KMS_KEY_ARN, SECRET_ARN, testApp } from '#test/helpers/stacks.ts';
+import {
+  buildStack,
+  environmentOf,
+  KMS_KEY_ARN,
+  logicalIdOf,
+  policyStatementsOf,
+  propertiesOf,
+  queuePolicyOf,
+  SECRET_ARN,
+  testApp,
+} from '#test/helpers/stacks.ts';
 
 function construct(props: Partial<SecretJanitorProps> = {}) {
   const app = testApp();
@@ -16,12 +27,19 @@ function construct(props: Partial<SecretJanitorProps> = {}) {
   return { stack, janitor, template: Template.fromStack(stack) };
 }
 
-function policyStatements(template: Template): { Action: string | string[]; Resource: unknown }[] {
+type Statement = { Action: string | string[]; Resource: unknown };
+
+/** Every IAM statement of the template, whatever role it belongs to. */
+function policyStatements(template: Template): Statement[] {
   return Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
     (policy) =>
       (policy as { Properties: { PolicyDocument: { Statement: never[] } } }).Properties.PolicyDocument.Statement,
   );
 }
+
+const arn = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
+const workerStatements = (template: Template, janitor: SecretJanitor) =>
+  policyStatementsOf(template, logicalIdOf(janitor.worker.role as IConstruct)) as Statement[];
 
 describe('SecretJanitor queues', () => {
   it('encrypts the queue and its DLQ with SQS-managed keys and keeps messages 14 days', () => {
@@ -34,19 +52,17 @@ describe('SecretJanitor queues', () => {
     );
   });
 
-  it('denies non-TLS access on the queue and its DLQ', () => {
-    const { template } = construct();
-    template.resourcePropertiesCountIs(
-      'AWS::SQS::QueuePolicy',
-      {
-        PolicyDocument: {
-          Statement: Match.arrayWith([
-            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-          ]),
-        },
-      },
-      2,
-    );
+  it('denies non-TLS access on the queue and its DLQ, first thing in each queue policy', () => {
+    const { janitor, template } = construct();
+    for (const queue of [logicalIdOf(janitor.queue), logicalIdOf(janitor.deadLetterQueue)]) {
+      expect((queuePolicyOf(template, queue) as { Statement: unknown[] }).Statement[0]).toEqual({
+        Action: 'sqs:*',
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Resource: arn(queue),
+      });
+    }
   });
 
   it('caps the queue at the worker body limit and leaves the DLQ room for reason attributes', () => {
@@ -67,8 +83,10 @@ describe('SecretJanitor queues', () => {
   it('sets the redrive backstop to the fixed maximum whatever the horizon', () => {
     expect(construct({ horizon: Duration.hours(24) }).janitor.maxReceiveCount).toBe(MAX_RECEIVE_COUNT);
     expect(construct({ horizon: Duration.hours(200) }).janitor.maxReceiveCount).toBe(MAX_RECEIVE_COUNT);
-    construct().template.hasResourceProperties('AWS::SQS::Queue', {
-      RedrivePolicy: Match.objectLike({ maxReceiveCount: 1000 }),
+    const { janitor, template } = construct();
+    expect(propertiesOf(template, logicalIdOf(janitor.queue), 'AWS::SQS::Queue').RedrivePolicy).toEqual({
+      deadLetterTargetArn: arn(logicalIdOf(janitor.deadLetterQueue)),
+      maxReceiveCount: 1000,
     });
   });
 });
@@ -86,13 +104,18 @@ describe('SecretJanitor worker', () => {
   });
 
   it('reports batch item failures and caps concurrency at 2 by default', () => {
-    const { template } = construct();
-    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      BatchSize: 10,
-      FunctionResponseTypes: ['ReportBatchItemFailures'],
-      ScalingConfig: { MaximumConcurrency: 2 },
-      Enabled: true,
-    });
+    const { janitor, template } = construct();
+    const mappings = template.findResources('AWS::Lambda::EventSourceMapping');
+    expect(Object.values(mappings).map((mapping) => (mapping as { Properties: unknown }).Properties)).toEqual([
+      {
+        BatchSize: 10,
+        Enabled: true,
+        EventSourceArn: arn(logicalIdOf(janitor.queue)),
+        FunctionName: { Ref: logicalIdOf(janitor.worker) },
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: 2 },
+      },
+    ]);
   });
 
   it('disables the event source when enabled is false', () => {
@@ -100,18 +123,32 @@ describe('SecretJanitor worker', () => {
   });
 
   it('passes the configuration as environment variables', () => {
-    const { template } = construct({ protectedSecretIds: ['keep_me'], dryRun: true, horizon: Duration.hours(48) });
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: {
-        Variables: Match.objectLike({
-          API_KEY_SECRET_ID: SECRET_ARN,
-          API_KEY_SECRET_FIELD: 'apiKey',
-          ELEVENLABS_BASE_URL: 'https://api.elevenlabs.io',
-          HORIZON_HOURS: '48',
-          PROTECTED_SECRET_IDS: 'keep_me',
-          DRY_RUN: 'true',
-        }),
-      },
+    const { janitor, template } = construct({
+      protectedSecretIds: ['keep_me'],
+      dryRun: true,
+      horizon: Duration.hours(48),
+      concurrency: 3,
+      lookupHolders: false,
+      requestTimeout: Duration.seconds(5),
+      apiKeySecretField: 'key',
+      baseUrl: 'https://api.us.elevenlabs.io',
+    });
+    expect(environmentOf(template, logicalIdOf(janitor.worker))).toEqual({
+      NODE_OPTIONS: '--enable-source-maps',
+      POWERTOOLS_SERVICE_NAME: 'convai-secret-janitor',
+      API_KEY_SECRET_ID: SECRET_ARN,
+      API_KEY_SECRET_FIELD: 'key',
+      ELEVENLABS_BASE_URL: 'https://api.us.elevenlabs.io',
+      REQUEST_TIMEOUT_MS: '5000',
+      QUEUE_URL: { Ref: logicalIdOf(janitor.queue) },
+      DLQ_URL: { Ref: logicalIdOf(janitor.deadLetterQueue) },
+      HORIZON_HOURS: '48',
+      PROTECTED_SECRET_IDS: 'keep_me',
+      DRY_RUN: 'true',
+      CONCURRENCY: '3',
+      LOOKUP_HOLDERS: 'false',
+      EVENT_SOURCE: 'convai.secret-janitor',
+      WORKSPACE: 'default',
     });
   });
 
@@ -123,11 +160,9 @@ describe('SecretJanitor worker', () => {
 describe('SecretJanitor IAM', () => {
   it('grants GetSecretValue on the one secret ARN only', () => {
     const statements = policyStatements(construct().template).filter((s) =>
-      [s.Action].flat().some((action) => action.startsWith('secretsmanager:')),
+      JSON.stringify(s).includes('secretsmanager:'),
     );
-    expect(statements).toEqual([
-      expect.objectContaining({ Action: 'secretsmanager:GetSecretValue', Resource: SECRET_ARN }),
-    ]);
+    expect(statements).toEqual([{ Action: 'secretsmanager:GetSecretValue', Effect: 'Allow', Resource: SECRET_ARN }]);
   });
 
   it('uses no wildcard action and no resource "*" anywhere, with a sweep and schedules deployed', () => {
@@ -156,13 +191,32 @@ describe('SecretJanitor IAM', () => {
 
   it('adds kms:Decrypt on the given key when the secret has one', () => {
     const { template } = buildStack({ apiKeySecretArn: SECRET_ARN, apiKeyKmsKeyArn: KMS_KEY_ARN });
-    const decrypt = policyStatements(template).find((s) => [s.Action].flat().includes('kms:Decrypt'));
-    expect(decrypt?.Resource).toBe(KMS_KEY_ARN);
+    const decrypt = policyStatements(template).filter((s) => JSON.stringify(s).includes('kms:'));
+    // The worker's role only: this stack has no sweep.
+    expect(decrypt).toEqual([{ Action: 'kms:Decrypt', Effect: 'Allow', Resource: KMS_KEY_ARN }]);
   });
 
-  it('lets the worker send to the DLQ', () => {
-    const statements = policyStatements(construct().template);
-    expect(statements.some((s) => [s.Action].flat().includes('sqs:SendMessage'))).toBe(true);
+  it('lets the worker send to the DLQ and the queue (fan-out) and consume the queue, and no other SQS action', () => {
+    const { janitor, template } = construct();
+    const sqs = workerStatements(template, janitor).filter((s) => JSON.stringify(s).includes('"sqs:'));
+    expect(sqs).toEqual([
+      {
+        Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
+        Effect: 'Allow',
+        Resource: [arn(logicalIdOf(janitor.deadLetterQueue)), arn(logicalIdOf(janitor.queue))],
+      },
+      {
+        Action: [
+          'sqs:ChangeMessageVisibility',
+          'sqs:DeleteMessage',
+          'sqs:GetQueueAttributes',
+          'sqs:GetQueueUrl',
+          'sqs:ReceiveMessage',
+        ],
+        Effect: 'Allow',
+        Resource: arn(logicalIdOf(janitor.queue)),
+      },
+    ]);
   });
 });
 
@@ -195,10 +249,13 @@ describe('SecretJanitor alarms', () => {
       alarmTopic: new Topic(stack, 'T', { enforceSSL: true }),
     });
     const template = Template.fromStack(stack);
-    template.resourcePropertiesCountIs(
-      'AWS::CloudWatch::Alarm',
-      { AlarmActions: Match.anyValue(), OKActions: Match.anyValue() },
-      janitor.alarms.length,
+    const topic = { Ref: logicalIdOf(stack.node.findChild('T')) };
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as {
+      Properties: { AlarmActions?: unknown; OKActions?: unknown };
+    }[];
+    expect(alarms).toHaveLength(janitor.alarms.length);
+    expect(alarms.map(({ Properties: { AlarmActions, OKActions } }) => ({ AlarmActions, OKActions }))).toEqual(
+      alarms.map(() => ({ AlarmActions: [topic], OKActions: [topic] })),
     );
   });
 });
@@ -290,18 +347,16 @@ describe('JanitorStack', () => {
   });
 
   it('passes a secret name ending in a six-character segment to the functions unchanged', () => {
-    const { template } = buildStack({ apiKeySecretName: 'team-apikey' });
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ API_KEY_SECRET_ID: 'team-apikey' }) },
-    });
+    const { stack, template } = buildStack({ apiKeySecretName: 'team-apikey' });
+    expect(environmentOf(template, logicalIdOf(stack.janitor.worker)).API_KEY_SECRET_ID).toBe('team-apikey');
     const statement = policyStatements(template).find((s) => s.Action === 'secretsmanager:GetSecretValue');
-    expect(JSON.stringify(statement?.Resource)).toContain(':secret:team-apikey-??????');
+    expect(statement?.Resource).toBe('arn:aws:secretsmanager:eu-west-1:123456789012:secret:team-apikey-??????');
   });
 
   it('grants the name-imported secret with the six-character suffix pattern', () => {
     const { template } = buildStack({ apiKeySecretName: 'janitor/elevenlabs' });
     const statement = policyStatements(template).find((s) => s.Action === 'secretsmanager:GetSecretValue');
-    expect(JSON.stringify(statement?.Resource)).toContain(':secret:janitor/elevenlabs-??????');
+    expect(statement?.Resource).toBe('arn:aws:secretsmanager:eu-west-1:123456789012:secret:janitor/elevenlabs-??????');
   });
 
   it.each([
