@@ -7,6 +7,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
 import type { Clock } from '#core/ports.ts';
+import { MAX_RECEIVE_COUNT } from '#core/retry-policy.ts';
 
 /** SQS refuses a visibility that ends more than 12 hours after the message was received. */
 export const MAX_VISIBILITY_SECONDS = 12 * 60 * 60;
@@ -276,4 +277,22 @@ export class LocalQueue {
       messageAttributes: message.messageAttributes,
     };
   }
+}
+
+/**
+ * The deletion queue and its DLQ as the stack deploys them (`infra/secret-janitor.ts`): 14 days
+ * retention, a visibility of 6 x the worker's 60 s timeout, and the backstop redrive at
+ * `MAX_RECEIVE_COUNT`. The sandbox and the fault soak run on these.
+ */
+export function createJanitorQueues(clock: { readonly now: Clock }) {
+  const retentionSeconds = 14 * 24 * 3600;
+  const dlq = new LocalQueue({ name: 'janitor-dlq', clock, retentionSeconds });
+  const queue = new LocalQueue({
+    name: 'janitor-queue',
+    clock,
+    visibilityTimeoutSeconds: 6 * 60,
+    retentionSeconds,
+    deadLetter: { queue: dlq, maxReceiveCount: MAX_RECEIVE_COUNT },
+  });
+  return { queue, dlq };
 }

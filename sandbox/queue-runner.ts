@@ -25,6 +25,8 @@ export interface QueueRunnerOptions {
   readonly timeline?: Timeline;
   readonly queueArn?: string;
   readonly onInvocation?: (invocation: Invocation) => void;
+  /** Called before each jump of the clock with the virtual ms it skips: `npm start` waits a little, to be watched. */
+  readonly pace?: (skippedMs: number) => Promise<void>;
 }
 
 export interface Invocation {
@@ -151,9 +153,11 @@ export function createQueueRunner(options: QueueRunnerOptions) {
         .reduce<number | undefined>((min, at) => (min === undefined || at < min ? at : min), undefined);
       if (next === undefined) return { invocations, records, failedInvocations, idle: true };
       if (limits.untilMs !== undefined && next > limits.untilMs) {
+        await options.pace?.(limits.untilMs - clock.now());
         clock.advanceTo(limits.untilMs);
         return { invocations, records, failedInvocations, idle: false };
       }
+      await options.pace?.(next - clock.now());
       clock.advanceTo(next);
     }
   }

@@ -1,4 +1,4 @@
-// Prints where `cdk synth` wrote the template, and what it contains, after `npm start`.
+// Prints where `cdk synth` wrote the template, and what it contains, after `npm run synth`.
 import { readdirSync, readFileSync } from 'node:fs';
 
 const files = readdirSync('cdk.out').filter((f) => f.endsWith('.template.json'));

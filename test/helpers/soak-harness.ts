@@ -1,7 +1,6 @@
 import { vi } from 'vitest';
 import type { Mark } from '#core/ports.ts';
-import { MAX_RECEIVE_COUNT } from '#core/retry-policy.ts';
-import { LocalQueue, type StoredMessage } from '#sandbox/local-queue.ts';
+import { createJanitorQueues, type LocalQueue, type StoredMessage } from '#sandbox/local-queue.ts';
 import { localQueuePort } from '#sandbox/queue-port.ts';
 import { createQueueRunner, type RunSummary } from '#sandbox/queue-runner.ts';
 import { dice, seededRandom, seedOf } from '#sandbox/random.ts';
@@ -31,7 +30,6 @@ import { buildPopulation, type Category, type Population, type SoakRequest } fro
 
 export const START = Date.UTC(2026, 10, 26, 12, 0, 0);
 const HOUR = 3_600_000;
-const DAYS_14 = 14 * 24 * 3600;
 const KEY_SECRET = 'janitor/elevenlabs-api-key';
 
 export interface SoakOptions {
@@ -120,15 +118,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakRun> {
     // The sweep may delete: forged sweep messages meet every check the worker has.
     SWEEP_MODE: 'delete',
   });
-  // As the stack deploys them: visibility 6 x the 60 s function timeout, 14 days retention, backstop redrive.
-  const dlq = new LocalQueue({ name: 'janitor-dlq', clock, retentionSeconds: DAYS_14 });
-  const queue = new LocalQueue({
-    name: 'janitor-queue',
-    clock,
-    visibilityTimeoutSeconds: 6 * 60,
-    retentionSeconds: DAYS_14,
-    deadLetter: { queue: dlq, maxReceiveCount: MAX_RECEIVE_COUNT },
-  });
+  const { queue, dlq } = createJanitorQueues(clock);
   const strikes = createStrikes(options.seed, awsFaults);
   injectQueueFaults(queue, dlq, strikes);
 
