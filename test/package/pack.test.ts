@@ -189,6 +189,11 @@ describe('a CDK app that installed the tarball', () => {
     expect(cdk).toMatch(/\/node_modules\/convai-secret-janitor\/dist\/lib\/cdk\.js$/);
   });
 
+  it('lets a CommonJS app require the construct (Node 24 loads the ES module)', async () => {
+    const { stdout } = await node(['-e', "console.log(typeof require('convai-secret-janitor').SecretJanitor)"]);
+    expect(stdout.trim()).toBe('function');
+  });
+
   it('runs the operator CLI from the bin', async () => {
     const { stdout } = await node([join(consumer, 'node_modules/.bin/convai-secret-janitor'), '--help']);
     expect(stdout).toContain('Usage: convai-secret-janitor');
