@@ -178,15 +178,15 @@ describe('a CDK app that installed the tarball', () => {
     60_000,
   );
 
-  it('resolves the root and ./cdk entries to the bundled construct beside its prebuilt handlers', async () => {
-    const { stdout } = await node([
-      '--input-type=module',
-      '-e',
-      "console.log(import.meta.resolve('convai-secret-janitor'), import.meta.resolve('convai-secret-janitor/cdk'))",
-    ]);
-    const [root, cdk] = stdout.trim().split(' ');
+  it('resolves the root and ./cdk entries to the bundled construct, and ./schemas/* to the schemas', async () => {
+    const specifiers = ['', '/cdk', '/schemas/deletion-request.schema.json'].map(
+      (path) => `convai-secret-janitor${path}`,
+    );
+    const script = `console.log(JSON.stringify(${JSON.stringify(specifiers)}.map((s) => import.meta.resolve(s))))`;
+    const [root, cdk, schema] = JSON.parse((await node(['--input-type=module', '-e', script])).stdout);
     expect(cdk).toBe(root);
     expect(cdk).toMatch(/\/node_modules\/convai-secret-janitor\/dist\/lib\/cdk\.js$/);
+    expect(schema).toMatch(/\/node_modules\/convai-secret-janitor\/schemas\/deletion-request\.schema\.json$/);
   });
 
   it('lets a CommonJS app require the construct (Node 24 loads the ES module)', async () => {
