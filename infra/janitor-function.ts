@@ -1,12 +1,13 @@
 import type { Duration } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Code, type FunctionOptions, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { cdkBundling } from '#infra/bundling.ts';
+import { type FunctionName, handlerCode } from '#infra/handler-code.ts';
 import { apiKeySecretId, grantReadApiKey } from '#infra/iam.ts';
 import { checkEnvironmentSize } from '#infra/limits.ts';
 import { envOf } from '#infra/setting-props.ts';
@@ -25,7 +26,13 @@ export interface ApiAccess {
 export interface JanitorFunctionProps {
   /** Construct ids of the function, its role and its log group (kept stable across versions). */
   readonly ids: { readonly function: string; readonly role: string; readonly logs: string };
-  readonly entry: string;
+  /** Which handler (a key of `FUNCTION_ENTRIES`). */
+  readonly handler: FunctionName;
+  /**
+   * Folder holding prebuilt `<handler>/index.mjs` bundles; for tests.
+   * @default the package's `dist/handlers/` when present, else bundle from source
+   */
+  readonly prebuiltHandlers?: string;
   readonly description: string;
   readonly roleDescription: string;
   readonly memorySize: number;
@@ -41,10 +48,12 @@ export interface JanitorFunctionProps {
 }
 
 /**
- * A janitor Lambda: Node 24 on arm64, bundled with the shared esbuild options, its own log group and
- * a role with no managed policy that may write that log group and read the API key.
+ * A janitor Lambda: Node 24 on arm64, its own log group and a role with no managed policy that may
+ * write that log group and read the API key. Its code is the prebuilt bundle of the published package
+ * (built with the shared esbuild options by `npm run build`) or, from the sources in this repository,
+ * bundled at synth with the same options.
  */
-export function createJanitorFunction(scope: Construct, props: JanitorFunctionProps): NodejsFunction {
+export function createJanitorFunction(scope: Construct, props: JanitorFunctionProps): LambdaFunction {
   const logGroup = new LogGroup(scope, props.ids.logs, { retention: props.logRetention });
   const role = new Role(scope, props.ids.role, {
     assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
@@ -62,21 +71,33 @@ export function createJanitorFunction(scope: Construct, props: JanitorFunctionPr
     ...props.environment,
   };
   checkEnvironmentSize(`${props.ids.function} function`, environment);
-  return new NodejsFunction(scope, props.ids.function, {
-    entry: props.entry,
-    handler: 'handler',
-    runtime: Runtime.NODEJS_24_X,
+  const options: FunctionOptions = {
     architecture: Architecture.ARM_64,
     memorySize: props.memorySize,
     timeout: props.timeout,
     role,
     logGroup,
-    bundling: cdkBundling(),
     description: props.description,
     environment,
     ...(props.reservedConcurrentExecutions === undefined
       ? {}
       : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
     ...(props.retryAttempts === undefined ? {} : { retryAttempts: props.retryAttempts }),
+  };
+  const code = handlerCode(props.handler, props.prebuiltHandlers);
+  if (code.kind === 'prebuilt') {
+    return new LambdaFunction(scope, props.ids.function, {
+      ...options,
+      runtime: Runtime.NODEJS_24_X,
+      code: Code.fromAsset(code.dir),
+      handler: 'index.handler',
+    });
+  }
+  return new NodejsFunction(scope, props.ids.function, {
+    ...options,
+    runtime: Runtime.NODEJS_24_X,
+    entry: code.entry,
+    handler: 'handler',
+    bundling: cdkBundling(),
   });
 }

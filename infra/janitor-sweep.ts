@@ -2,15 +2,13 @@ import { Duration, RemovalPolicy, Stack, TimeZone, Validations } from 'aws-cdk-l
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { type IRole, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { CfnFunction, Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ContextAttribute, Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { alarmAbove, janitorMetric } from '#infra/alarms.ts';
-import { FUNCTION_ENTRIES } from '#infra/bundling.ts';
 import { grantSweepRunClaims } from '#infra/iam.ts';
 import { type ApiAccess, createJanitorFunction } from '#infra/janitor-function.ts';
 import { durationProp, envOf, propValue } from '#infra/setting-props.ts';
@@ -105,7 +103,7 @@ export function validateSweepOptions(options: SweepOptions, from?: Date): SweepS
  */
 export class JanitorSweep extends Construct {
   readonly table: Table;
-  readonly function: NodejsFunction;
+  readonly function: LambdaFunction;
   readonly schedule: Schedule;
   readonly alarms: Alarm[];
   /** Report or delete; the worker refuses sweep deletions unless it is delete. */
@@ -129,7 +127,7 @@ export class JanitorSweep extends Construct {
 
     this.function = createJanitorFunction(this, {
       ids: { function: 'Function', role: 'Role', logs: 'Logs' },
-      entry: FUNCTION_ENTRIES.sweep,
+      handler: 'sweep',
       description: 'Finds stale ElevenLabs secrets owned by this janitor and enqueues them after the grace period',
       roleDescription:
         'ConvAI Secret Janitor sweep: read the API key, read and write marks, enqueue due secrets, write logs',

@@ -4,8 +4,8 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { Grant, type IGrantable, type IRole } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -15,7 +15,6 @@ import { DETAIL_TYPES, MAX_BODY_BYTES } from '#core/message-schemas.ts';
 import type { MetricName } from '#core/outcomes.ts';
 import { MAX_RECEIVE_COUNT } from '#core/retry-policy.ts';
 import { alarmAbove, janitorMetric } from '#infra/alarms.ts';
-import { FUNCTION_ENTRIES } from '#infra/bundling.ts';
 import { grantWorkerMarks } from '#infra/iam.ts';
 import { type ApiAccess, createJanitorFunction } from '#infra/janitor-function.ts';
 import { JanitorSweep, type SweepOptions } from '#infra/janitor-sweep.ts';
@@ -95,7 +94,7 @@ export class SecretJanitor extends Construct {
   readonly queue: Queue;
   readonly deadLetterQueue: Queue;
   readonly triggers: JanitorTriggers;
-  readonly worker: NodejsFunction;
+  readonly worker: LambdaFunction;
   readonly sweep?: JanitorSweep;
   /** UUID of the worker's SQS event source mapping: `enabled: false` or `pause` flips it. */
   readonly eventSourceMappingId: string;
@@ -172,7 +171,7 @@ export class SecretJanitor extends Construct {
     };
     this.worker = createJanitorFunction(this, {
       ids: { function: 'Worker', role: 'WorkerRole', logs: 'WorkerLogs' },
-      entry: FUNCTION_ENTRIES.worker,
+      handler: 'worker',
       description: 'Deletes ElevenLabs ConvAI workspace secrets requested on the queue',
       roleDescription: 'ConvAI Secret Janitor worker: read the API key, consume the queue, send to the DLQ, write logs',
       memorySize,

@@ -16,7 +16,7 @@ import {
   validate,
 } from '#core/message-schemas.ts';
 import { partitionIds } from '#core/parse-message.ts';
-import { realSleep } from '#shared/aws-clients.ts';
+import { realSleep } from '#shared/clock.ts';
 import { describeAwsError, QueueError, RequestValidationError } from '#shared/errors.ts';
 
 export { DEFAULT_EVENT_SOURCE, DETAIL_TYPES } from '#core/message-schemas.ts';

@@ -5,7 +5,8 @@ import { createApiKeyProvider } from '#adapters/api-key.ts';
 import { createElevenLabsClient } from '#adapters/elevenlabs.ts';
 import { createMarksTable } from '#adapters/marks-table.ts';
 import { createQueueAdapter } from '#adapters/queue.ts';
-import type { MarksStore, QueuePort, Sleep, TimeDeps } from '#core/ports.ts';
+import type { MarksStore, QueuePort, TimeDeps } from '#core/ports.ts';
+import { realSleep, realTime } from '#shared/clock.ts';
 import { DEFAULTS, SERVICE_NAME } from '#shared/config.ts';
 import { registerSecret } from '#shared/redact.ts';
 import { redactingApi, redactingQueue } from '#shared/redacting-clients.ts';
@@ -21,10 +22,7 @@ export const AWS_CLIENT_CONFIG = {
 
 export const USER_AGENT = `${SERVICE_NAME}/0.1.0 (+aws-lambda)`;
 
-export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Real time: the wall clock, timers and Math.random. */
-export const realTime: TimeDeps = { now: Date.now, sleep: realSleep, random: Math.random };
+export { realSleep, realTime };
 
 export interface ApiSettings {
   readonly baseUrl: string;
