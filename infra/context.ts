@@ -120,3 +120,74 @@ export function parseJanitorContext(raw: unknown, from?: Date): JanitorContext {
   }
   return context;
 }
+
+/** The app's janitors: the single-janitor context, or one per entry of `workspaces`. */
+export interface JanitorAppContext {
+  readonly stackName: string;
+  readonly janitors: readonly JanitorContext[];
+}
+
+/** Keys that belong to the stack, not to one janitor: set them beside `workspaces`, not in an entry. */
+const STACK_KEYS = ['stackName', 'alarmEmail', 'workspace', 'workspaces'] as const;
+const KEY_KEYS = ['apiKeySecretName', 'apiKeySecretArn'] as const;
+
+/**
+ * Reads the `janitor` context. Beside today's single-janitor form it accepts
+ * `workspaces: [{ name, apiKeySecretName | apiKeySecretArn, baseUrl, … }]`: every other key at the top
+ * is shared by all entries, an entry's own keys win, and `name` becomes the janitor's `workspace`.
+ * Each entry is then checked exactly like a single-janitor context, its errors prefixed with its name.
+ */
+export function parseJanitorApp(raw: unknown, from?: Date): JanitorAppContext {
+  let value = raw ?? {};
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value);
+    } catch (cause) {
+      throw new ConfigError(`context "janitor" must be a JSON object, received ${shown(value)}`, { cause });
+    }
+  }
+  const record = value as Record<string, unknown>;
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || !('workspaces' in record)) {
+    const single = parseJanitorContext(value, from);
+    return { stackName: single.stackName, janitors: [single] };
+  }
+  const { workspaces, ...shared } = record;
+  if (!Array.isArray(workspaces) || workspaces.length === 0) {
+    throw new ConfigError(
+      `workspaces must be a non-empty list of {name, apiKeySecretName or apiKeySecretArn, …}, received ${shown(workspaces)}`,
+    );
+  }
+  if ('workspace' in shared) {
+    throw new ConfigError('set workspace in each workspaces entry (as name), not beside workspaces');
+  }
+  const names = new Set<string>();
+  const janitors = workspaces.map((entry, index) => {
+    const where = `workspaces[${index}]`;
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+      throw new ConfigError(`${where} must be a JSON object, received ${shown(entry)}`);
+    }
+    const { name, ...own } = entry as Record<string, unknown>;
+    if (typeof name !== 'string')
+      throw new ConfigError(`${where}.name is required (the workspace name), received ${shown(name)}`);
+    if (names.has(name))
+      throw new ConfigError(`${where}.name ${JSON.stringify(name)} is used twice; each workspace has one janitor`);
+    names.add(name);
+    for (const key of STACK_KEYS) {
+      if (key in own)
+        throw new ConfigError(
+          `${where} (${JSON.stringify(name)}): ${key} is set for the whole stack, beside workspaces`,
+        );
+    }
+    // An entry that names its own key replaces the shared one, whichever form either uses.
+    const base = KEY_KEYS.some((key) => key in own)
+      ? Object.fromEntries(Object.entries(shared).filter(([key]) => !(KEY_KEYS as readonly string[]).includes(key)))
+      : shared;
+    try {
+      return parseJanitorContext({ ...base, ...own, workspace: name }, from);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      throw new ConfigError(`${where} (${JSON.stringify(name)}): ${error.message}`, { cause: error });
+    }
+  });
+  return { stackName: (janitors[0] as JanitorContext).stackName, janitors };
+}

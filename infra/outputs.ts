@@ -4,8 +4,12 @@ import { STACK_OUTPUTS } from '#infra/output-names.ts';
 import type { SecretJanitor } from '#infra/secret-janitor.ts';
 
 /** What operators and the CLI need, as stack outputs. Names and ARNs only: nothing secret. */
-export function addOperatorOutputs(stack: Stack, janitor: SecretJanitor): void {
-  const output = (key: string, value: string, description: string) => new CfnOutput(stack, key, { value, description });
+export function addOperatorOutputs(stack: Stack, janitor: SecretJanitor, prefix = ''): void {
+  const output = (key: string, value: string, description: string) =>
+    new CfnOutput(stack, `${prefix}${key}`, {
+      value,
+      description: prefix ? `${description}, workspace ${janitor.workspace}` : description,
+    });
   output(STACK_OUTPUTS.queueUrl, janitor.queue.queueUrl, 'Deletion queue URL (producers, enqueue)');
   output(STACK_OUTPUTS.queueArn, janitor.queue.queueArn, 'Deletion queue ARN (redrive destination)');
   output(STACK_OUTPUTS.dlqUrl, janitor.deadLetterQueue.queueUrl, 'Dead-letter queue URL (dlq list, dlq redrive)');

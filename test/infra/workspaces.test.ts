@@ -2,9 +2,12 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
+import { parseJanitorApp } from '#infra/context.ts';
 import { SecretJanitor } from '#infra/secret-janitor.ts';
-import { SECRET_ARN, testApp } from '#test/helpers/stacks.ts';
+import type { JanitorStack } from '#infra/stack.ts';
+import { buildStack, SECRET_ARN, testApp } from '#test/helpers/stacks.ts';
 
 const EU_SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:janitor/elevenlabs-eu-XyZabc';
 
@@ -180,5 +183,73 @@ describe('SecretJanitor grants and metrics', () => {
     });
     expect(us.metricInUseDeferred().dimensions).toEqual({ service: 'convai-secret-janitor', workspace: 'default' });
     expect(eu.metricMovedToDlq({ period: Duration.minutes(1) }).period.toMinutes()).toBe(1);
+  });
+});
+
+describe('the janitor context with a workspaces list', () => {
+  const WORKSPACES = {
+    apiKeySecretArn: SECRET_ARN,
+    alarmEmail: 'ops@example.com',
+    protectedSecretIds: ['keep_me'],
+    workspaces: [
+      { name: 'default' },
+      {
+        name: 'eu',
+        apiKeySecretName: 'convai-secret-janitor/eu-key',
+        baseUrl: 'https://api.eu.residency.elevenlabs.io',
+        sweep: { prefixes: ['eu-session-'] },
+      },
+    ],
+  };
+
+  it('reads one janitor per entry, sharing the top keys and letting an entry replace the key secret', () => {
+    const { stackName, janitors } = parseJanitorApp(WORKSPACES);
+    expect(stackName).toBe('ConvaiSecretJanitor');
+    expect(janitors.map((janitor) => [janitor.workspace, janitor.apiKeySecretArn, janitor.apiKeySecretName])).toEqual([
+      ['default', SECRET_ARN, undefined],
+      ['eu', undefined, 'convai-secret-janitor/eu-key'],
+    ]);
+    expect(janitors.map((janitor) => janitor.protectedSecretIds)).toEqual([['keep_me'], ['keep_me']]);
+    expect(janitors[1]?.sweep?.prefixes).toEqual(['eu-session-']);
+  });
+
+  it('reads the single-janitor form as one janitor', () => {
+    expect(parseJanitorApp({ apiKeySecretName: 'k' }).janitors).toHaveLength(1);
+  });
+
+  it.each([
+    [{ ...WORKSPACES, workspaces: [] }, /^workspaces must be a non-empty list/],
+    [{ ...WORKSPACES, workspaces: [{ name: 'eu' }, { name: 'eu' }] }, /^workspaces\[1\].name "eu" is used twice/],
+    [{ ...WORKSPACES, workspaces: [{}] }, /^workspaces\[0\].name is required/],
+    [
+      { ...WORKSPACES, workspaces: [{ name: 'eu', alarmEmail: 'x@example.com' }] },
+      /alarmEmail is set for the whole stack/,
+    ],
+    [
+      { ...WORKSPACES, workspaces: [{ name: 'eu', horizonHours: 999 }] },
+      /^workspaces\[0\] \("eu"\): horizonHours must be/,
+    ],
+    [{ ...WORKSPACES, workspaces: [{ name: 'eu west' }] }, /^workspaces\[0\] \("eu west"\): workspace must be/],
+    [{ ...WORKSPACES, workspace: 'eu' }, /^set workspace in each workspaces entry/],
+  ])('refuses %j in one line naming the entry', (context, message) => {
+    expect(() => parseJanitorApp(context)).toThrow(message);
+  });
+
+  it('synthesizes two janitors with their own ids, rules, outputs and one alarm topic, and passes cdk-nag', () => {
+    const { stack, template } = buildStack(WORKSPACES);
+    const janitors = (stack as JanitorStack).janitors;
+    expect(janitors.map((janitor) => [janitor.node.id, janitor.workspace])).toEqual([
+      ['Janitor', 'default'],
+      ['Janitor-eu', 'eu'],
+    ]);
+    expect(Object.keys(template.findResources('AWS::Events::Rule'))).toHaveLength(2);
+    expect(Object.keys(template.findResources('AWS::SNS::Topic'))).toHaveLength(1);
+    const outputs = Object.keys(template.toJSON().Outputs as Record<string, unknown>);
+    expect(outputs).toContain('QueueUrl');
+    expect(outputs).toContain('EuQueueUrl');
+    expect(outputs).toContain('EuSweepMode');
+    expect(outputs).not.toContain('SweepMode');
+    const nag = new AwsSolutionsChecks();
+    expect(nag.validateScope(stack).success).toBe(true);
   });
 });
