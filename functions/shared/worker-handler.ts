@@ -1,6 +1,6 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { processBatch } from '#core/batch.ts';
 import type { QueuedRecord, WorkerDeps } from '#core/ports.ts';
+import { processBatch } from '#core/process-batch.ts';
 import type { WorkerConfig } from '#shared/config.ts';
 
 /** The worker's SQS batch handler, before the Powertools middlewares. */

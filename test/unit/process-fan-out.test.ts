@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { processBatch } from '#core/batch.ts';
 import { parseMessage, partitionIds } from '#core/parse-message.ts';
 import type { BatchEntry, QueuedRecord, QueuePort } from '#core/ports.ts';
+import { processBatch } from '#core/process-batch.ts';
 import { processRecord } from '#core/process-record.ts';
 import { QueueError } from '#shared/errors.ts';
 import { agentRemovedEvent, envelopeBody, eventBridgeEvent } from '#test/helpers/eventbridge-events.ts';

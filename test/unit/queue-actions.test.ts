@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { processBatch } from '#core/batch.ts';
+import { processBatch } from '#core/process-batch.ts';
 import { processRecord } from '#core/process-record.ts';
 import { retryLater } from '#core/queue-actions.ts';
 import { MAX_RECEIVE_COUNT } from '#core/retry-policy.ts';

@@ -3,8 +3,8 @@
  * no call to ElevenLabs, a specific reason, and nothing lost.
  */
 import { describe, expect, it } from 'vitest';
-import { processBatch } from '#core/batch.ts';
 import type { QueuedRecord } from '#core/ports.ts';
+import { processBatch } from '#core/process-batch.ts';
 import { QueueError } from '#shared/errors.ts';
 import { fakeQueue, fakeWorker, T0, toQueued, workerConfig } from '#test/helpers/fakes.ts';
 import { HOSTILE_CASES, type HostileCase } from '#test/helpers/hostile-bodies.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { processBatch } from '#core/batch.ts';
 import type { AuditRecord, Mark, MarksStore, QueuedRecord } from '#core/ports.ts';
+import { processBatch } from '#core/process-batch.ts';
 import { processRecord } from '#core/process-record.ts';
 import { MarksTableError } from '#shared/errors.ts';
 import { type Answer, fakeWorker, response, T0, toQueued, workerConfig } from '#test/helpers/fakes.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { processBatch } from '#core/batch.ts';
 import type { QueuedRecord } from '#core/ports.ts';
+import { processBatch } from '#core/process-batch.ts';
 import { ApiKeyError, ApiRequestError, QueueError } from '#shared/errors.ts';
 import {
   type Answer,
