@@ -79,19 +79,22 @@ function describeIssue(issue: v.BaseIssue<unknown>): string {
   return `${key || 'context "janitor"'} must be a JSON object, received ${shown(issue.input)}`;
 }
 
+/** The context value; a JSON string (from `-c janitor=...`) is parsed first. */
+function contextValue(raw: unknown): unknown {
+  if (typeof raw !== 'string') return raw ?? {};
+  try {
+    return JSON.parse(raw);
+  } catch (cause) {
+    throw new ConfigError(`context "janitor" must be a JSON object, received ${shown(raw)}`, { cause });
+  }
+}
+
 /**
  * Validates the context value (a JSON string from `-c janitor=...` is parsed first) against the
  * declarations, then the rules between settings. Every error is one line that names the key.
  */
 export function parseJanitorContext(raw: unknown, from?: Date): JanitorContext {
-  let value = raw ?? {};
-  if (typeof value === 'string') {
-    try {
-      value = JSON.parse(value);
-    } catch (cause) {
-      throw new ConfigError(`context "janitor" must be a JSON object, received ${shown(value)}`, { cause });
-    }
-  }
+  const value = contextValue(raw);
   const notObject = (input: unknown) => typeof input !== 'object' || input === null || Array.isArray(input);
   if (notObject(value)) throw new ConfigError(`context "janitor" must be a JSON object, received ${shown(value)}`);
   const sweepValue = (value as { sweep?: unknown }).sweep;
@@ -138,14 +141,7 @@ const KEY_KEYS = ['apiKeySecretName', 'apiKeySecretArn'] as const;
  * Each entry is then checked exactly like a single-janitor context, its errors prefixed with its name.
  */
 export function parseJanitorApp(raw: unknown, from?: Date): JanitorAppContext {
-  let value = raw ?? {};
-  if (typeof value === 'string') {
-    try {
-      value = JSON.parse(value);
-    } catch (cause) {
-      throw new ConfigError(`context "janitor" must be a JSON object, received ${shown(value)}`, { cause });
-    }
-  }
+  const value = contextValue(raw);
   const record = value as Record<string, unknown>;
   if (typeof value !== 'object' || value === null || Array.isArray(value) || !('workspaces' in record)) {
     const single = parseJanitorContext(value, from);

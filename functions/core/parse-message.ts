@@ -55,33 +55,22 @@ function fromEnvelope(body: Record<string, unknown>, scope: MessageScope): Parse
     );
   }
   const type = envelope['detail-type'];
+  const event = (detail: { secretIds: string[]; reason?: string; workspace?: string }, agentId?: string) => ({
+    kind: 'multi' as const,
+    secretIds: detail.secretIds,
+    provenance: compact({
+      origin: 'event',
+      reason: detail.reason,
+      agentId,
+      eventId: envelope.id,
+      workspace: detail.workspace,
+    }),
+  });
   if (type === DETAIL_TYPES.agentRemoved) {
     const detail = validate(AgentRemovedDetailSchema, envelope.detail);
-    return {
-      kind: 'multi',
-      secretIds: detail.secretIds,
-      provenance: compact({
-        origin: 'event',
-        reason: detail.reason,
-        agentId: detail.agentId,
-        eventId: envelope.id,
-        workspace: detail.workspace,
-      }),
-    };
+    return event(detail, detail.agentId);
   }
-  if (type === DETAIL_TYPES.deletionRequested) {
-    const detail = validate(DeletionRequestedDetailSchema, envelope.detail);
-    return {
-      kind: 'multi',
-      secretIds: detail.secretIds,
-      provenance: compact({
-        origin: 'event',
-        reason: detail.reason,
-        eventId: envelope.id,
-        workspace: detail.workspace,
-      }),
-    };
-  }
+  if (type === DETAIL_TYPES.deletionRequested) return event(validate(DeletionRequestedDetailSchema, envelope.detail));
   throw new RequestValidationError(
     `detail-type must be "${DETAIL_TYPES.agentRemoved}" or "${DETAIL_TYPES.deletionRequested}", received ${JSON.stringify(type)}`,
   );
