@@ -23,29 +23,29 @@ import { SETTINGS, type SweepMode } from '#shared/settings.ts';
 export interface SweepOptions {
   /** Name prefixes this janitor owns; only such secrets are ever considered. Must not be empty. */
   readonly prefixes: readonly string[];
-  /** `report` logs the plan and enqueues nothing; `delete` enqueues due secrets. @default SETTINGS.sweepMode */
+  /** `report` logs the plan and enqueues nothing; `delete` enqueues due secrets. @default 'report' (settings: sweepMode) */
   readonly mode?: SweepMode;
-  /** EventBridge Scheduler expression. @default SETTINGS.sweepSchedule */
+  /** EventBridge Scheduler expression. @default 'rate(1 day)' (settings: sweepSchedule) */
   readonly schedule?: string;
-  /** IANA time zone of a cron schedule. @default SETTINGS.sweepTimeZone */
+  /** IANA time zone of a cron schedule. @default 'UTC' (settings: sweepTimeZone) */
   readonly timeZone?: string;
-  /** How long a secret must be seen unused, continuously, before it is due. Whole hours. @default SETTINGS.gracePeriodHours */
+  /** How long a secret must be seen unused, continuously, before it is due. Whole hours. @default Duration.hours(168) (settings: gracePeriodHours) */
   readonly gracePeriod?: Duration;
   /**
    * A mark not refreshed for this long restarts its grace period (runs were missed). Whole hours,
    * shorter than the grace period, at least 1.5 times the longest time between runs.
-   * @default SETTINGS.maxObservationGapHours
+   * @default Duration.hours(48) (settings: maxObservationGapHours)
    */
   readonly maxObservationGap?: Duration;
-  /** A run with more due secrets than this deletes nothing. @default SETTINGS.maxDeletionsPerRun */
+  /** A run with more due secrets than this deletes nothing. @default 25 (settings: maxDeletionsPerRun) */
   readonly maxDeletionsPerRun?: number;
-  /** A run with more due secrets than this percentage of the owned inventory (at least 1) deletes nothing. @default SETTINGS.maxDeletionPercent */
+  /** A run with more due secrets than this percentage of the owned inventory (at least 1) deletes nothing. @default 10 (settings: maxDeletionPercent) */
   readonly maxDeletionPercent?: number;
-  /** Secret name globs (`*` = anything) that are never candidates. @default SETTINGS.protectedNamePatterns */
+  /** Secret name globs (`*` = anything) that are never candidates. @default [] (settings: protectedNamePatterns) */
   readonly protectedNamePatterns?: readonly string[];
-  /** Sweep function timeout. Whole seconds. @default SETTINGS.sweepTimeoutSeconds */
+  /** Sweep function timeout. Whole seconds. @default Duration.seconds(300) (settings: sweepTimeoutSeconds) */
   readonly timeout?: Duration;
-  /** Sweep function memory in MB. @default SETTINGS.sweepMemorySize */
+  /** Sweep function memory in MB. @default 512 (settings: sweepMemorySize) */
   readonly memorySize?: number;
 }
 

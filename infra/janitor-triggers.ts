@@ -33,7 +33,7 @@ export interface JanitorTriggersProps {
   readonly deadLetterQueue: IQueue;
   /** Bus the teardown rule listens on. @default the account's default bus */
   readonly eventBus?: IEventBus;
-  /** The only `source` the rule accepts. @default SETTINGS.eventSource */
+  /** The only `source` the rule accepts. @default 'convai.secret-janitor' (settings: eventSource) */
   readonly eventSource?: string;
   /** Fixed deletion lists on a schedule. @default [] */
   readonly scheduledDeletions?: readonly ScheduledDeletion[];

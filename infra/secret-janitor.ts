@@ -32,31 +32,31 @@ export interface SecretJanitorProps {
   readonly apiKeySecret: ISecret;
   /** Customer-managed KMS key of the secret; gets `kms:Decrypt`. @default the secret's own encryptionKey */
   readonly apiKeyEncryptionKey?: IKey;
-  /** JSON field holding the key when the SecretString is a JSON object. @default SETTINGS.apiKeySecretField */
+  /** JSON field holding the key when the SecretString is a JSON object. @default 'apiKey' (settings: apiKeySecretField) */
   readonly apiKeySecretField?: string;
-  /** ElevenLabs API origin; see docs/configuration.md for regional URLs. @default SETTINGS.baseUrl */
+  /** ElevenLabs API origin; see docs/configuration.md for regional URLs. @default 'https://api.elevenlabs.io' (settings: baseUrl) */
   readonly baseUrl?: string;
-  /** Give up on a request (move it to the DLQ) once it is this old. Whole hours. @default SETTINGS.horizonHours */
+  /** Give up on a request (move it to the DLQ) once it is this old. Whole hours. @default Duration.hours(72) (settings: horizonHours) */
   readonly horizon?: Duration;
-  /** Secret ids that are never deleted; requests for them are refused. @default SETTINGS.protectedSecretIds */
+  /** Secret ids that are never deleted; requests for them are refused. @default [] (settings: protectedSecretIds) */
   readonly protectedSecretIds?: readonly string[];
-  /** Log "would delete" and acknowledge, without calling DELETE. @default SETTINGS.dryRun */
+  /** Log "would delete" and acknowledge, without calling DELETE. @default false (settings: dryRun) */
   readonly dryRun?: boolean;
-  /** Records processed at once inside one invocation. @default SETTINGS.concurrency */
+  /** Records processed at once inside one invocation. @default 5 (settings: concurrency) */
   readonly concurrency?: number;
-  /** Concurrent worker invocations (SQS event source `maxConcurrency`). @default SETTINGS.maxConcurrency */
+  /** Concurrent worker invocations (SQS event source `maxConcurrency`). @default 2 (settings: maxConcurrency) */
   readonly maxConcurrency?: number;
-  /** Records per invocation. @default SETTINGS.batchSize */
+  /** Records per invocation. @default 10 (settings: batchSize) */
   readonly batchSize?: number;
-  /** How long the event source gathers records before invoking. Whole seconds. @default SETTINGS.maxBatchingWindowSeconds */
+  /** How long the event source gathers records before invoking. Whole seconds. @default Duration.seconds(0) (settings: maxBatchingWindowSeconds) */
   readonly maxBatchingWindow?: Duration;
-  /** Per-attempt HTTP timeout. Whole milliseconds. @default SETTINGS.requestTimeoutMs */
+  /** Per-attempt HTTP timeout. Whole milliseconds. @default Duration.millis(10000) (settings: requestTimeoutMs) */
   readonly requestTimeout?: Duration;
-  /** On an in-use 422, read the secret once and log what holds it. @default SETTINGS.lookupHolders */
+  /** On an in-use 422, read the secret once and log what holds it. @default true (settings: lookupHolders) */
   readonly lookupHolders?: boolean;
-  /** Worker memory in MB. @default SETTINGS.memorySize */
+  /** Worker memory in MB. @default 256 (settings: memorySize) */
   readonly memorySize?: number;
-  /** Worker timeout. Whole seconds. @default SETTINGS.timeoutSeconds */
+  /** Worker timeout. Whole seconds. @default Duration.seconds(60) (settings: timeoutSeconds) */
   readonly timeout?: Duration;
   /** Worker log retention. @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
@@ -64,16 +64,16 @@ export interface SecretJanitorProps {
   readonly alarmTopic?: ITopic;
   /** Alarm when the oldest message in the queue is older than this. @default horizon + 12 hours */
   readonly oldestMessageAlarmAge?: Duration;
-  /** Whether the worker consumes the queue; `false` is the kill switch. @default SETTINGS.enabled */
+  /** Whether the worker consumes the queue; `false` is the kill switch. @default true (settings: enabled) */
   readonly enabled?: boolean;
   /** Bus the teardown rule listens on. @default the account's default bus */
   readonly eventBus?: IEventBus;
-  /** The only event `source` the teardown rule accepts. @default SETTINGS.eventSource */
+  /** The only event `source` the teardown rule accepts. @default 'convai.secret-janitor' (settings: eventSource) */
   readonly eventSource?: string;
   /**
    * The ElevenLabs workspace this janitor serves (one janitor per workspace and key). Its rule takes
    * only events for it, and its worker sends messages for another workspace to the DLQ.
-   * @default SETTINGS.workspace ('default')
+   * @default 'default' (settings: workspace)
    */
   readonly workspace?: string;
   /** Fixed lists of secret ids deleted on a schedule (EventBridge Scheduler). @default [] */

@@ -28,7 +28,10 @@ function idsFor(config: JanitorContext, single: boolean) {
     secret: `ApiKeySecret${suffix}`,
     key: `ApiKeyKmsKey${suffix}`,
     bus: `EventBus${suffix}`,
-    /** Stack outputs of the first janitor keep their plain names (the CLI's `status` reads them). */
+    /**
+     * The same rule for stack outputs: the single janitor's and the `default` workspace's keep their
+     * plain names (what the CLI's `status` reads without `--workspace`); another's carry its name.
+     */
     outputs: suffix
       ? suffix
           .slice(1)

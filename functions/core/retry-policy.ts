@@ -8,12 +8,22 @@ import type { QueuedRecord, Random } from '#core/ports.ts';
 
 /**
  * The queue's `maxReceiveCount`: a fixed backstop, not a second give-up rule. The worker gives up by
- * the horizon (and, one receive before this, by the receive limit with a reason); SQS's own redrive at
- * 1000 (the SQS maximum) only moves messages the worker never got to decide on, e.g. while every
- * invocation fails to start. The horizon decides for the default 72 h: even at the shortest transient
- * delay (7.5 min once backed off) a message takes fewer than 600 receives to reach it.
+ * the horizon; SQS's own redrive at 1000 (the SQS maximum) only moves messages the worker never got to
+ * decide on, e.g. while every invocation fails to start. `transientCapSeconds` keeps the shortest
+ * retry schedule inside 998 receives for every horizon, so the horizon comes first; the receive limit
+ * one receive before the backstop only names the reason should the queue's visibility default apply.
  */
 export const MAX_RECEIVE_COUNT = 1000;
+
+/**
+ * The cap of a transient, auth or dependency deferral: the configured one (15 min), raised for long
+ * horizons so that even the shortest delays (half the cap, with equal jitter) reach the horizon in
+ * fewer receives than the backstop allows. 72 h keeps 15 min; 312 h gives about 37.5 min.
+ */
+export function transientCapSeconds(policy: Pick<RetryPolicy, 'retryCapSeconds' | 'horizonMs'>): number {
+  const receives = MAX_RECEIVE_COUNT - 2;
+  return Math.max(policy.retryCapSeconds, Math.ceil((2 * policy.horizonMs) / 1000 / (receives - 10)));
+}
 
 /** Why a record comes again; each cause has its own backoff curve. */
 export type RetryCause =
@@ -45,8 +55,8 @@ export interface RetryPolicy {
 /**
  * The one rule for every retry-later delay, in seconds of SQS visibility:
  * - in use: 30 s doubling per receive up to 11.5 h, equal jitter;
- * - transient, auth, key or marks unavailable: 30 s doubling up to 15 min, equal jitter, at least
- *   `Retry-After`, never past the in-use cap;
+ * - transient, auth, key or marks unavailable: 30 s doubling up to 15 min (more for horizons above
+ *   about 124 h, see `transientCapSeconds`), equal jitter, at least `Retry-After`, never past the in-use cap;
  * - unstarted: 0 (back at once; nothing was tried).
  */
 export function retryDelaySeconds(
@@ -67,7 +77,7 @@ export function retryDelaySeconds(
     default: {
       const backoff = visibilityDelaySeconds(
         receiveCount,
-        { baseSeconds: policy.retryBaseSeconds, capSeconds: policy.retryCapSeconds },
+        { baseSeconds: policy.retryBaseSeconds, capSeconds: transientCapSeconds(policy) },
         random,
       );
       const retryAfterSeconds = cause.kind === 'transient' ? Math.ceil((cause.retryAfterMs ?? 0) / 1000) : 0;

@@ -27,6 +27,9 @@ export interface InventoryDeps extends RetryDeps {
   readonly api: Pick<ElevenLabsApi, 'listSecrets' | 'listEnvironmentVariables'>;
 }
 
+/** Secrets per list page: the API's maximum, so a sweep makes the fewest calls. */
+export const LIST_PAGE_SIZE = 100;
+
 /** Guards against a server that never stops paging. 10,000 pages is a million secrets. */
 const MAX_PAGES = 10_000;
 
@@ -69,7 +72,7 @@ export async function listInventory(
   deps: InventoryDeps,
   policy: AttemptPolicy,
   deadlineMs: number,
-  pageSize = 100,
+  pageSize = LIST_PAGE_SIZE,
 ): Promise<Inventory> {
   const byId = new Map<string, Omit<InventoryItem, 'envVariables'>>();
   let listCalls = 0;

@@ -3,9 +3,9 @@ import { enqueueAll } from '#core/enqueue.ts';
 import type { AttemptPolicy } from '#core/http-attempts.ts';
 import { DEFAULT_WORKSPACE, type DeletionRequest } from '#core/message-schemas.ts';
 import type { AuditRecord, LogPort, Mark, MarksStore, QueuePort, SweepMetricsPort } from '#core/ports.ts';
-import { type InventoryDeps, listInventory } from '#core/sweep-inventory.ts';
+import { type InventoryDeps, LIST_PAGE_SIZE, listInventory } from '#core/sweep-inventory.ts';
 import { planSweep, type SweepPlan } from '#core/sweep-plan.ts';
-import { DEFAULTS, type SweepConfig } from '#shared/config.ts';
+import type { SweepConfig } from '#shared/config.ts';
 import { describeError } from '#shared/errors.ts';
 
 export interface SweepDeps extends InventoryDeps {
@@ -122,7 +122,7 @@ export async function runSweep(config: SweepConfig, deps: SweepDeps, deadlineMs:
     deps,
     policy,
     deadlineMs - config.deadlineMarginMs,
-    DEFAULTS.listPageSize,
+    LIST_PAGE_SIZE,
   );
   if (!inventory.ok) {
     return finish({

@@ -1,3 +1,4 @@
+import { LIST_PAGE_SIZE } from '#core/sweep-inventory.ts';
 import { ConfigError } from '#shared/errors.ts';
 import { problemMessage } from '#shared/setting-kinds.ts';
 import { SETTING_DEFAULTS, SETTINGS, type Setting, type SweepMode } from '#shared/settings.ts';
@@ -22,7 +23,7 @@ const FIXED = {
   retryCapSeconds: 15 * 60,
   minGracePeriodHours: SETTINGS.gracePeriodHours.kind.range?.min ?? 1,
   auditTtlDays: 90,
-  listPageSize: 100,
+  listPageSize: LIST_PAGE_SIZE,
 } as const;
 
 /** Every default: the settings' own (declared in `settings.ts`) and the fixed values. */

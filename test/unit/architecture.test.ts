@@ -25,6 +25,12 @@ describe('module boundaries', () => {
     expect(outside).toEqual([]);
   });
 
+  it.each(modules('core'))('takes only types from the shared configuration in %s', (file) => {
+    const source = readFileSync(file, 'utf8');
+    const valueImports = [...source.matchAll(/^import (?!type )[^;]*?from '#shared\/config\.ts'/gms)];
+    expect(valueImports.map((match) => match[0])).toEqual([]);
+  });
+
   it.each(modules('adapters'))('keeps %s from importing handlers, wiring or other adapters', (file) => {
     const wrong = importsOf(file).filter((specifier) =>
       /^#(handlers|adapters|infra|producer)\/|^#shared\/(?!errors\.ts)/.test(specifier),

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { visibilityDelaySeconds } from '#core/backoff.ts';
-import { giveUpReason, MAX_RECEIVE_COUNT, type RetryCause, retryDelaySeconds } from '#core/retry-policy.ts';
+import {
+  giveUpReason,
+  MAX_RECEIVE_COUNT,
+  type RetryCause,
+  retryDelaySeconds,
+  transientCapSeconds,
+} from '#core/retry-policy.ts';
 import { DEFAULTS } from '#shared/config.ts';
 import { T0, toQueued } from '#test/helpers/fakes.ts';
 import { sqsRecord } from '#test/helpers/sqs-events.ts';
@@ -67,6 +73,26 @@ describe('giveUpReason', () => {
       `receive_limit: still transient_retry after ${MAX_RECEIVE_COUNT - 1} receives`,
     );
     expect(giveUpReason(record(MAX_RECEIVE_COUNT - 2, HOUR), 'transient_retry', T0, policy)).toBeUndefined();
+  });
+
+  it.each([1, 24, 72, 125, 200, 312])(
+    'lets a %i h horizon decide before the receive limit on the shortest transient retry schedule',
+    (hours) => {
+      const longPolicy = { ...policy, horizonMs: hours * HOUR };
+      let elapsedSeconds = 0;
+      let receives = 0;
+      while (elapsedSeconds * 1000 < longPolicy.horizonMs) {
+        receives += 1;
+        elapsedSeconds += retryDelaySeconds({ kind: 'transient' }, receives, longPolicy, lowest);
+      }
+      expect(receives).toBeLessThan(MAX_RECEIVE_COUNT - 1);
+    },
+  );
+
+  it('keeps the 15-minute transient cap for the default horizon and raises it only for long ones', () => {
+    expect(transientCapSeconds(policy)).toBe(DEFAULTS.retryCapSeconds);
+    expect(transientCapSeconds({ ...policy, horizonMs: 312 * HOUR })).toBeGreaterThan(DEFAULTS.retryCapSeconds);
+    expect(transientCapSeconds({ ...policy, horizonMs: 312 * HOUR })).toBeLessThan(DEFAULTS.inUseCapSeconds);
   });
 
   it('lets the default horizon decide even on the shortest transient retry schedule', () => {
