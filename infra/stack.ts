@@ -6,6 +6,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { type JanitorContext, parseJanitorApp } from '#infra/context.ts';
+import { workspaceOutputPrefix } from '#infra/output-names.ts';
 import { addOperatorOutputs } from '#infra/outputs.ts';
 import { SecretJanitor } from '#infra/secret-janitor.ts';
 
@@ -29,12 +30,7 @@ function idsFor(config: JanitorContext, single: boolean) {
     key: `ApiKeyKmsKey${suffix}`,
     bus: `EventBus${suffix}`,
     /** Stack outputs of the first janitor keep their plain names (the CLI's `status` reads them). */
-    outputs: suffix
-      ? suffix
-          .slice(1)
-          .replace(/[^A-Za-z0-9]/g, '')
-          .replace(/^./, (c) => c.toUpperCase())
-      : '',
+    outputs: suffix ? workspaceOutputPrefix(config.workspace) : '',
   };
 }
 
