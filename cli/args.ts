@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
+import * as v from 'valibot';
 import { usageError } from '#cli/errors.ts';
 import { count } from '#cli/output.ts';
-import { secretIdProblem } from '#core/message-schemas.ts';
+import { formatIssues, secretIdProblem, WorkspaceSchema } from '#core/message-schemas.ts';
 
 /**
  * Secret ids from the arguments and `--from-file` (one id per line; blank lines and `#` comments
@@ -55,4 +56,12 @@ export function parseWhole(flag: string, value: string, min: number, max: number
     throw usageError(`${flag} must be a whole number from ${min} to ${max}, received "${value}"`);
   }
   return n;
+}
+
+/** `--workspace <name>` checked with the worker's own schema; undefined when not given (the `default` workspace). */
+export function parseWorkspace(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const result = v.safeParse(WorkspaceSchema, value);
+  if (result.success) return result.output;
+  throw usageError(`--${formatIssues(result.issues)}`);
 }

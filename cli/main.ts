@@ -104,6 +104,7 @@ export function buildProgram(): Command {
     .requiredOption('--queue-url <url>', 'the deletion queue URL (stack output QueueUrl)')
     .option('--from-file <file>', 'read ids from a file, one per line')
     .option('--reason <text>', 'why, carried into the worker log')
+    .option('--workspace <name>', "the janitor's ElevenLabs workspace (default: default)")
     .action(action(async (c) => (await import('#cli/commands/produce.ts')).enqueueCommand(ids(c), c.opts, c.out)));
 
   const publish = program.command('publish').description('publish janitor events on EventBridge');
@@ -115,6 +116,7 @@ export function buildProgram(): Command {
     .option('--reason <text>', 'why, carried into the worker log')
     .option('--event-bus <name|arn>', 'bus name or ARN (default: default)')
     .option('--source <source>', 'event source the rule matches (default: convai.secret-janitor)')
+    .option('--workspace <name>', "the janitor's ElevenLabs workspace (default: default)")
     .action(
       action(async (c) => (await import('#cli/commands/produce.ts')).publishAgentRemovedCommand(ids(c), c.opts, c.out)),
     );
@@ -141,6 +143,7 @@ export function buildProgram(): Command {
     .command('status')
     .description('queue depth, in flight, DLQ depth, oldest message age, worker event source, sweep')
     .requiredOption('--stack <name>', 'the CloudFormation stack name')
+    .option('--workspace <name>', "the janitor's workspace; reads its prefixed outputs (e.g. eu: EuQueueUrl)")
     .action(action(async (c) => (await import('#cli/commands/status.ts')).statusCommand(c.opts, c.out)));
   for (const [name, enabled] of [
     ['pause', false],
@@ -150,6 +153,7 @@ export function buildProgram(): Command {
       .command(name)
       .description(`${enabled ? 'enable' : 'disable'} the worker's event source mapping`)
       .requiredOption('--stack <name>', 'the CloudFormation stack name')
+      .option('--workspace <name>', "the janitor's workspace; reads its prefixed outputs (e.g. eu: EuQueueUrl)")
       .action(
         action(async (c) => (await import('#cli/commands/status.ts')).setConsumingCommand(c.opts, enabled, c.out)),
       );

@@ -17,3 +17,13 @@ export const STACK_OUTPUTS = {
 } as const;
 
 export type StackOutputKey = (typeof STACK_OUTPUTS)[keyof typeof STACK_OUTPUTS];
+
+/**
+ * What a janitor's output keys start with: nothing for `default` (and for a stack's single janitor,
+ * which the caller decides), else the workspace name capitalized with non-alphanumerics removed
+ * (`eu` → `EuQueueUrl`).
+ */
+export function workspaceOutputPrefix(workspace: string | undefined): string {
+  if (workspace === undefined || workspace === 'default') return '';
+  return workspace.replace(/[^A-Za-z0-9]/g, '').replace(/^./, (c) => c.toUpperCase());
+}

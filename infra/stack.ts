@@ -6,6 +6,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { type JanitorContext, parseJanitorApp } from '#infra/context.ts';
+import { workspaceOutputPrefix } from '#infra/output-names.ts';
 import { addOperatorOutputs } from '#infra/outputs.ts';
 import { SecretJanitor } from '#infra/secret-janitor.ts';
 
@@ -32,12 +33,7 @@ function idsFor(config: JanitorContext, single: boolean) {
      * The same rule for stack outputs: the single janitor's and the `default` workspace's keep their
      * plain names (what the CLI's `status` reads without `--workspace`); another's carry its name.
      */
-    outputs: suffix
-      ? suffix
-          .slice(1)
-          .replace(/[^A-Za-z0-9]/g, '')
-          .replace(/^./, (c) => c.toUpperCase())
-      : '',
+    outputs: suffix ? workspaceOutputPrefix(config.workspace) : '',
   };
 }
 

@@ -161,6 +161,25 @@ async function release(client: SQSClient, queueUrl: string, messages: readonly D
   return failed;
 }
 
+/**
+ * The body to redrive: without a top-level `firstSentAt`, so the request starts a new give-up horizon
+ * (the worker counts it from the earlier of `firstSentAt` and the send time). Re-serialized only when
+ * that field is there; any other body (not JSON, not an object, an EventBridge envelope) goes back as is.
+ */
+export function redriveBody(body: string): { body: string; horizonReset: boolean } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return { body, horizonReset: false };
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || !Object.hasOwn(parsed, 'firstSentAt')) {
+    return { body, horizonReset: false };
+  }
+  const { firstSentAt: _, ...rest } = parsed as Record<string, unknown>;
+  return { body: JSON.stringify(rest), horizonReset: true };
+}
+
 const matches = (reason: string | undefined) => (message: DlqMessage) =>
   reason === undefined || message.failureReason.startsWith(reason);
 
@@ -213,8 +232,12 @@ export async function dlqRedriveCommand(options: RedriveOptions, out: Output): P
   const max = maxOf(options);
   return withMessages(client, options.queueUrl, max, out, async (messages, deleted) => {
     const chosen = messages.filter(matches(options.reason));
+    const outgoing = new Map(chosen.map((message) => [message.messageId, redriveBody(message.body)]));
+    const resets = (list: readonly DlqMessage[]) =>
+      list.filter((message) => outgoing.get(message.messageId)?.horizonReset).length;
     let moved = 0;
     let failed = 0;
+    let horizonReset = options.dryRun ? resets(chosen) : 0;
     let lastError: string | undefined;
     if (!options.dryRun) {
       const progress = await out.progress('Moving messages', chosen.length);
@@ -224,7 +247,10 @@ export async function dlqRedriveCommand(options: RedriveOptions, out: Output): P
           .send(
             new SendMessageBatchCommand({
               QueueUrl: options.to,
-              Entries: chunk.map((message, index) => ({ Id: `m${index}`, MessageBody: message.body })),
+              Entries: chunk.map((message, index) => ({
+                Id: `m${index}`,
+                MessageBody: outgoing.get(message.messageId)?.body ?? message.body,
+              })),
             }),
           )
           .then((output) => new Set((output.Successful ?? []).map((entry) => Number(entry.Id?.slice(1)))))
@@ -234,6 +260,7 @@ export async function dlqRedriveCommand(options: RedriveOptions, out: Output): P
           });
         const toDelete = chunk.filter((_, index) => sent.has(index));
         failed += chunk.length - toDelete.length;
+        horizonReset += resets(toDelete);
         if (toDelete.length > 0) {
           const removed = await client
             .send(
@@ -267,15 +294,19 @@ export async function dlqRedriveCommand(options: RedriveOptions, out: Output): P
         matched: chosen.length,
         moved,
         failed,
+        horizonReset,
         ...(lastError ? { lastError } : {}),
         messages: chosen.map(({ receiptHandle: _, ...message }) => message),
       });
     } else {
       out.table(HEAD, rows(chosen));
+      const fresh = horizonReset
+        ? `; ${count(horizonReset, 'request')} ${options.dryRun ? 'would start' : 'started'} a new give-up horizon (firstSentAt removed)`
+        : '';
       out.line(
         options.dryRun
-          ? `Dry run: ${chosen.length} of ${messages.length} messages would move to ${options.to}; nothing moved`
-          : `Moved ${moved} of ${chosen.length} matching messages to ${options.to}${failed ? `, ${failed} failed (${lastError})` : ''}; ${stayed} stay in the DLQ`,
+          ? `Dry run: ${chosen.length} of ${messages.length} messages would move to ${options.to}; nothing moved${fresh}`
+          : `Moved ${moved} of ${chosen.length} matching messages to ${options.to}${failed ? `, ${failed} failed (${lastError})` : ''}; ${stayed} stay in the DLQ${fresh}`,
       );
     }
     return failed > 0 ? EXIT.failed : EXIT.ok;

@@ -2,37 +2,64 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { GetEventSourceMappingCommand, LambdaClient, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { GetQueueAttributesCommand, type QueueAttributeName, SQSClient } from '@aws-sdk/client-sqs';
+import { parseWorkspace } from '#cli/args.ts';
 import { clientConfig, requireRegion } from '#cli/aws.ts';
 import { awsCall, EXIT, usageError } from '#cli/errors.ts';
 import { formatAge, type Output } from '#cli/output.ts';
-import { STACK_OUTPUTS } from '#infra/output-names.ts';
+import { STACK_OUTPUTS, workspaceOutputPrefix } from '#infra/output-names.ts';
 
 export interface StackOptions {
   readonly stack: string;
+  readonly workspace?: string;
 }
 
 type Outputs = Readonly<Record<string, string>>;
 
-/** The stack's outputs by key; a stack without the janitor's outputs is refused by name. */
-export async function readStackOutputs(stack: string): Promise<Outputs> {
+const REQUIRED = [STACK_OUTPUTS.queueUrl, STACK_OUTPUTS.dlqUrl, STACK_OUTPUTS.eventSourceMappingId] as const;
+
+/** The deletion-queue outputs, one per janitor (`QueueUrl`, `EuQueueUrl`, …), to name what a stack has. */
+function queueOutputsIn(raw: Outputs): string {
+  const keys = Object.keys(raw)
+    .filter((key) => key.endsWith(STACK_OUTPUTS.queueUrl) && !key.endsWith(STACK_OUTPUTS.dlqUrl))
+    .sort();
+  return keys.length > 0 ? keys.join(', ') : 'none';
+}
+
+/**
+ * One janitor's outputs, by their plain keys: the unprefixed ones without `--workspace` (or with
+ * `default`), else those prefixed with the workspace's name (`eu` → `EuQueueUrl`), as the stack names
+ * them. A stack without them is refused by name.
+ */
+export async function readStackOutputs(stack: string, workspaceFlag?: string): Promise<Outputs> {
+  const workspace = parseWorkspace(workspaceFlag);
   const client = new CloudFormationClient(clientConfig(stack));
   await requireRegion(client);
   const output = await awsCall(`DescribeStacks for stack ${stack}`, () =>
     client.send(new DescribeStacksCommand({ StackName: stack })),
   );
-  const outputs = Object.fromEntries(
+  const raw: Outputs = Object.fromEntries(
     (output.Stacks?.[0]?.Outputs ?? []).flatMap((o) =>
       o.OutputKey && o.OutputValue ? [[o.OutputKey, o.OutputValue]] : [],
     ),
   );
-  for (const key of [STACK_OUTPUTS.queueUrl, STACK_OUTPUTS.dlqUrl, STACK_OUTPUTS.eventSourceMappingId]) {
-    if (!outputs[key]) {
-      throw usageError(
-        `stack ${stack} has no output ${key}: is it a ConvAI Secret Janitor stack, deployed with this version?`,
-      );
-    }
+  const prefix = workspaceOutputPrefix(workspace);
+  const missing = REQUIRED.filter((key) => !raw[`${prefix}${key}`]);
+  if (prefix && missing.length > 0) {
+    throw usageError(
+      `stack ${stack} has no outputs for workspace ${workspace}: expected ${REQUIRED.map((key) => `${prefix}${key}`).join(', ')}, found queue outputs ${queueOutputsIn(raw)} (a stack's single or default janitor has unprefixed outputs: omit --workspace)`,
+    );
   }
-  return outputs;
+  if (missing.length > 0) {
+    throw usageError(
+      `stack ${stack} has no output ${missing[0]}: is it a ConvAI Secret Janitor stack, deployed with this version? Queue outputs found: ${queueOutputsIn(raw)} (for a prefixed one, pass --workspace)`,
+    );
+  }
+  return Object.fromEntries(
+    Object.values(STACK_OUTPUTS).flatMap((key) => {
+      const value = raw[`${prefix}${key}`];
+      return value ? [[key, value]] : [];
+    }),
+  );
 }
 
 function need(outputs: Outputs, key: string): string {
@@ -101,7 +128,7 @@ async function mappingState(outputs: Outputs, queueUrl: string) {
 
 /** `status`: queue depth, in flight, DLQ depth, oldest message age, the worker's event source and the sweep. */
 export async function statusCommand(options: StackOptions, out: Output): Promise<number> {
-  const outputs = await readStackOutputs(options.stack);
+  const outputs = await readStackOutputs(options.stack, options.workspace);
   const queueUrl = need(outputs, STACK_OUTPUTS.queueUrl);
   const dlqUrl = need(outputs, STACK_OUTPUTS.dlqUrl);
   const sqs = new SQSClient(clientConfig(queueUrl));
@@ -121,6 +148,7 @@ export async function statusCommand(options: StackOptions, out: Output): Promise
     : undefined;
   const status = {
     stack: options.stack,
+    ...(options.workspace ? { workspace: options.workspace } : {}),
     queue: { url: queueUrl, ...queue, oldestMessageAgeSeconds: oldest ?? null },
     deadLetterQueue: { url: dlqUrl, visible: dlq.visible, inFlight: dlq.inFlight },
     worker: {
@@ -152,7 +180,7 @@ export async function statusCommand(options: StackOptions, out: Output): Promise
 
 /** `pause` / `resume`: flips the worker's event source mapping. Messages wait in the queue meanwhile. */
 export async function setConsumingCommand(options: StackOptions, enabled: boolean, out: Output): Promise<number> {
-  const outputs = await readStackOutputs(options.stack);
+  const outputs = await readStackOutputs(options.stack, options.workspace);
   const queueUrl = need(outputs, STACK_OUTPUTS.queueUrl);
   const uuid = need(outputs, STACK_OUTPUTS.eventSourceMappingId);
   const client = new LambdaClient(clientConfig(queueUrl));
@@ -160,7 +188,14 @@ export async function setConsumingCommand(options: StackOptions, enabled: boolea
     client.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: enabled })),
   );
   const state = mapping.State ?? 'unknown';
-  if (out.json) out.document({ stack: options.stack, eventSourceMapping: uuid, enabled, state });
+  if (out.json)
+    out.document({
+      stack: options.stack,
+      ...(options.workspace ? { workspace: options.workspace } : {}),
+      eventSourceMapping: uuid,
+      enabled,
+      state,
+    });
   else
     out.line(
       `Worker event source ${uuid}: ${state}. ${enabled ? 'The worker consumes the queue again.' : 'Messages wait in the queue; nothing is consumed until resume.'}`,

@@ -104,6 +104,42 @@ describe('enqueue and publish', () => {
   });
 });
 
+describe('enqueue and publish for one workspace', () => {
+  it('puts workspace "eu" in every body when enqueue has --workspace eu', async () => {
+    const out = await runCli(['enqueue', 'sec_a', 'sec_b', '--queue-url', queueUrl, '--workspace', 'eu', '--json'], {
+      env,
+    });
+    expect(out.code).toBe(0);
+    expect(jsonOf(out)).toEqual({ queueUrl, workspace: 'eu', enqueued: 2, secretIds: ['sec_a', 'sec_b'] });
+    expect(aws.messages(nameOf(queueUrl)).map((m) => JSON.parse(m.body))).toEqual([
+      { secretId: 'sec_a', origin: 'request', workspace: 'eu' },
+      { secretId: 'sec_b', origin: 'request', workspace: 'eu' },
+    ]);
+  });
+
+  it('puts workspace "eu" in the detail when publish agent-removed has --workspace eu', async () => {
+    const out = await runCli(['publish', 'agent-removed', '--agent', 'agt_7', '--workspace', 'eu', 'sec_a'], { env });
+    expect(out.code).toBe(0);
+    expect(aws.events.at(-1)?.Detail).toBe(JSON.stringify({ agentId: 'agt_7', secretIds: ['sec_a'], workspace: 'eu' }));
+  });
+
+  it('refuses a bad --workspace in one line with exit 2 and sends nothing', async () => {
+    const events = aws.events.length;
+    for (const args of [
+      ['enqueue', 'sec_a', '--queue-url', queueUrl, '--workspace', 'eu west'],
+      ['publish', 'agent-removed', '--agent', 'agt_7', '--workspace', 'eu west', 'sec_a'],
+    ]) {
+      const out = await runCli(args, { env });
+      expect(out.code).toBe(2);
+      expect(out.stderr).toBe(
+        'error: --workspace must be 1-64 letters, digits, "_" or "-", starting with a letter or digit, received "eu west"\n',
+      );
+    }
+    expect(aws.messages(nameOf(queueUrl))).toHaveLength(0);
+    expect(aws.events).toHaveLength(events);
+  });
+});
+
 describe('dlq', () => {
   it('lists messages with their reasons and leaves every one visible again', async () => {
     await workerDeadLetters();
@@ -163,6 +199,44 @@ describe('dlq', () => {
     const left = aws.messages(nameOf(dlqUrl));
     expect(left.map((m) => JSON.parse(m.body).secretId ?? null)).toEqual(['sec_bad', null]);
     for (const message of left) expect(message.visibleAt).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('removes firstSentAt from a redriven body and sends every other body byte-identical', async () => {
+    const queue = createQueueAdapter({ client, queueUrl, dlqUrl });
+    const derived = {
+      secretId: 'sec_child',
+      origin: 'agent_removed',
+      agentId: 'agt_1',
+      firstSentAt: 1_767_225_600_000,
+    };
+    const plain = '{ "secretId": "sec_plain",  "origin": "request" }';
+    const envelope = JSON.stringify({
+      version: '0',
+      'detail-type': 'Agent Removed',
+      source: 'convai.secret-janitor',
+      detail: { agentId: 'agt_2', secretIds: ['sec_e'], firstSentAt: 1_767_225_600_000 },
+    });
+    const reasons = { failureReason: 'horizon_exceeded: still in_use_deferred after 72 h', attempts: 3 };
+    for (const body of [JSON.stringify(derived), plain, envelope, 'not json'])
+      await queue.sendToDlq(body, { ...reasons, firstSentAt: new Date().toISOString() });
+
+    const dry = await runCli(['dlq', 'redrive', '--queue-url', dlqUrl, '--to', queueUrl, '--dry-run', '--json'], {
+      env,
+    });
+    expect(jsonOf(dry)).toMatchObject({ matched: 4, moved: 0, horizonReset: 1 });
+
+    const out = await runCli(['dlq', 'redrive', '--queue-url', dlqUrl, '--to', queueUrl], { env });
+    expect(out.code).toBe(0);
+    expect(out.stdout).toContain(
+      `Moved 4 of 4 matching messages to ${queueUrl}; 0 stay in the DLQ; 1 request started a new give-up horizon (firstSentAt removed)`,
+    );
+    const { firstSentAt: _, ...withoutHorizon } = derived;
+    expect(aws.messages(nameOf(queueUrl)).map((m) => m.body)).toEqual([
+      JSON.stringify(withoutHorizon),
+      plain,
+      envelope,
+      'not json',
+    ]);
   });
 
   it('counts messages that could not be sent and exits 1, keeping them in the DLQ', async () => {
@@ -240,6 +314,57 @@ describe('status, pause and resume', () => {
     expect(status.worker.eventSourceState).toBe('Disabled');
     expect(status.sweep).toBeNull();
     expect((await runCli(['resume', '--stack', 'Janitor'], { env })).code).toBe(0);
+    expect(aws.eventSourceMappings.get(uuid)).toEqual({ enabled: true });
+  });
+
+  it("reads the workspace's prefixed outputs when status, pause and resume have --workspace eu", async () => {
+    deployStack('Janitors', false);
+    const euUuid = 'a1b2c3d4-0000-4000-8000-0000000000e0';
+    const euQueue = aws.queueUrl(`eu-queue-${run}`);
+    const euDlq = aws.queueUrl(`eu-dlq-${run}`);
+    aws.stacks.set('Janitors', {
+      ...aws.stacks.get('Janitors'),
+      [`Eu${STACK_OUTPUTS.queueUrl}`]: euQueue,
+      [`Eu${STACK_OUTPUTS.dlqUrl}`]: euDlq,
+      [`Eu${STACK_OUTPUTS.workerFunctionName}`]: 'janitor-worker-eu',
+      [`Eu${STACK_OUTPUTS.eventSourceMappingId}`]: euUuid,
+    });
+    aws.eventSourceMappings.set(euUuid, { enabled: true });
+    await createQueueAdapter({ client, queueUrl: euQueue }).sendBatch([{ id: 'm0', body: '{"secretId":"sec_eu"}' }]);
+
+    const paused = await runCli(['pause', '--stack', 'Janitors', '--workspace', 'eu'], { env });
+    expect(paused.code).toBe(0);
+    expect(aws.eventSourceMappings.get(euUuid)).toEqual({ enabled: false });
+    expect(aws.eventSourceMappings.get(uuid)).toEqual({ enabled: true });
+
+    const out = await runCli(['status', '--stack', 'Janitors', '--workspace', 'eu', '--json'], { env });
+    expect(out.code).toBe(0);
+    expect(jsonOf(out)).toEqual({
+      stack: 'Janitors',
+      workspace: 'eu',
+      queue: { url: euQueue, visible: 1, inFlight: 0, delayed: 0, oldestMessageAgeSeconds: expect.any(Number) },
+      deadLetterQueue: { url: euDlq, visible: 0, inFlight: 0 },
+      worker: { functionName: 'janitor-worker-eu', eventSourceMapping: euUuid, eventSourceState: 'Disabled' },
+      sweep: null,
+    });
+    const plain = jsonOf<{ queue: { url: string } }>(
+      await runCli(['status', '--stack', 'Janitors', '--json'], { env }),
+    );
+    expect(plain.queue.url).toBe(queueUrl);
+    expect((await runCli(['resume', '--stack', 'Janitors', '--workspace', 'eu'], { env })).code).toBe(0);
+    expect(aws.eventSourceMappings.get(euUuid)).toEqual({ enabled: true });
+  });
+
+  it('exits 2 in one line naming the workspace and the queue outputs found when its outputs are missing', async () => {
+    deployStack('Janitor', false);
+    const out = await runCli(['status', '--stack', 'Janitor', '--workspace', 'us-east'], { env });
+    expect(out.code).toBe(2);
+    expect(out.stderr).toBe(
+      "error: stack Janitor has no outputs for workspace us-east: expected UseastQueueUrl, UseastDeadLetterQueueUrl, UseastWorkerEventSourceMappingId, found queue outputs QueueUrl (a stack's single or default janitor has unprefixed outputs: omit --workspace)\n",
+    );
+    const bad = await runCli(['pause', '--stack', 'Janitor', '--workspace', '-eu'], { env });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^error: --workspace must be 1-64 letters.*received "-eu"\n$/);
     expect(aws.eventSourceMappings.get(uuid)).toEqual({ enabled: true });
   });
 
