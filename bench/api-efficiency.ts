@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createElevenLabsClient } from '#adapters/elevenlabs.ts';
-import { realSleep } from '#shared/aws-clients.ts';
+import { realSleep } from '#shared/clock.ts';
 import { API_KEY, startLoopback } from './loopback.ts';
 
 /** The sweep's list calls against the ideal, on a fake workspace of 10,000 secrets. */

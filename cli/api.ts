@@ -4,7 +4,7 @@ import { CliError, EXIT, failure } from '#cli/errors.ts';
 import type { AttemptPolicy, Attempts, RetryDeps } from '#core/http-attempts.ts';
 import type { ApiResponse, ElevenLabsApi } from '#core/ports.ts';
 import { attemptPolicy } from '#core/process-deletion.ts';
-import { realTime } from '#shared/aws-clients.ts';
+import { realTime } from '#shared/clock.ts';
 import { loadWorkerConfig, type WorkerConfig } from '#shared/config.ts';
 import { ApiRequestError } from '#shared/errors.ts';
 import { redactingApi } from '#shared/redacting-clients.ts';

@@ -5,6 +5,7 @@ import {
   environmentVariable,
   type NewEnvironmentVariable,
 } from '#sandbox/environment-variable-shapes.ts';
+import { pendingWaits } from '#sandbox/pending-waits.ts';
 import { available, emptyUsedBy, type UsedBy } from '#sandbox/used-by-shapes.ts';
 
 /**
@@ -163,18 +164,11 @@ function routeOf(method: string, pathname: string): Route {
 }
 
 export async function startElevenLabsSimulator(options: ElevenLabsSimulatorOptions = {}): Promise<ElevenLabsSimulator> {
-  const timers = new Set<NodeJS.Timeout>();
+  const waits = pendingWaits();
+  const wait = waits.wait;
   const scripted = new Map<Route, Override[]>();
   let counter = 0;
   let variables = 0;
-  const wait = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        resolve();
-      }, ms);
-      timers.add(timer);
-    });
 
   function send(res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}) {
     if (res.destroyed || res.writableEnded) return;
@@ -319,8 +313,7 @@ export async function startElevenLabsSimulator(options: ElevenLabsSimulatorOptio
     },
     count: (route) => simulator.requests.filter((req) => route === undefined || req.route === route).length,
     close() {
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
+      waits.cancelAll();
       server.closeAllConnections();
       return new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
     },

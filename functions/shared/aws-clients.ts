@@ -22,8 +22,6 @@ export const AWS_CLIENT_CONFIG = {
 
 export const USER_AGENT = `${SERVICE_NAME}/0.1.0 (+aws-lambda)`;
 
-export { realSleep, realTime };
-
 export interface ApiSettings {
   readonly baseUrl: string;
   readonly apiKeySecretId: string;

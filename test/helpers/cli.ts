@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { cliBuildOptions } from '#scripts/cli-bundle.ts';
+import { childOutput } from '#test/helpers/node-child.ts';
 
 /** Runs the CLI as operators do: the built bundle (scripts/cli-bundle.ts) in a fresh Node process. */
 
@@ -49,20 +50,9 @@ export async function runCli(args: readonly string[], options: CliOptions = {}):
     },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
+  const output = childOutput(child, options.timeoutMs ?? 15_000);
   child.stdin.end(options.input ?? '');
-  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 15_000);
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (exitCode) => resolve(exitCode));
-  }).finally(() => clearTimeout(timer));
+  const { code, stdout, stderr } = await output;
   const run = { code, stdout, stderr };
   transcript.push(run);
   return run;

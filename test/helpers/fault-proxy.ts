@@ -1,5 +1,6 @@
 import { Agent, createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { pendingWaits } from '#sandbox/pending-waits.ts';
 import { type FaultDecision, HTTP_FAULTS, type HttpFault, type ProxiedRequest } from '#test/helpers/fault-plan.ts';
 
 /**
@@ -49,15 +50,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const records: ProxyRecord[] = [];
   const byRequestId = new Map<string, ProxyRecord>();
   const calls = new Map<string, number>();
-  const timers = new Set<NodeJS.Timeout>();
-  const wait = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        resolve();
-      }, ms);
-      timers.add(timer);
-    });
+  const waits = pendingWaits();
+  const wait = waits.wait;
 
   function forward(incoming: IncomingMessage): Promise<{ status: number; body: Buffer; type?: string }> {
     return new Promise((resolve, reject) => {
@@ -185,7 +179,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       return counts;
     },
     close() {
-      for (const timer of timers) clearTimeout(timer);
+      waits.cancelAll();
       agent.destroy();
       server.closeAllConnections();
       return new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 
 /**
  * Fresh Node processes that behave like a Lambda sandbox: the same binary as this one (Node 24 under
@@ -71,6 +71,31 @@ export interface ChildOptions {
   readonly memoryMb?: number;
 }
 
+/** What a child process printed and how it ended. */
+export interface ChildOutput {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Collects a spawned child's stdout and stderr until it closes; kills it after `timeoutMs`. */
+export function childOutput(child: ChildProcess, timeoutMs: number): Promise<ChildOutput> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  return new Promise<ChildOutput>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  }).finally(() => clearTimeout(timer));
+}
+
 /**
  * Runs `script` in a fresh Node process with the Lambda runtime's V8 flags and a clean environment
  * (nothing inherited but what `env` says), and returns its JSON result and output.
@@ -81,35 +106,21 @@ export function runChild<T>(script: string, args: readonly string[], options: Ch
     env: options.env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const wallMs = performance.now() - started;
-      const at = stdout.lastIndexOf(RESULT_MARKER);
-      if (code !== 0 || at < 0) {
-        const why = signal ? `signal ${signal}` : `exit code ${code}`;
-        const tail = (stderr || stdout).slice(-4000);
-        reject(new Error(`${script} ${args[0] ?? ''} failed (${why}):\n${tail}`));
-        return;
-      }
-      const line = stdout.slice(at + RESULT_MARKER.length).split('\n')[0] ?? '';
-      const logs = `${stdout.slice(0, at)}${stdout.slice(at + RESULT_MARKER.length + line.length)}`;
-      resolve({
-        result: JSON.parse(line) as T,
-        wallMs,
-        stdout: logs.split('\n').filter((text) => text.trim() !== ''),
-        stderr,
-      });
-    });
+  return childOutput(child, options.timeoutMs ?? 120_000).then(({ code, signal, stdout, stderr }) => {
+    const wallMs = performance.now() - started;
+    const at = stdout.lastIndexOf(RESULT_MARKER);
+    if (code !== 0 || at < 0) {
+      const why = signal ? `signal ${signal}` : `exit code ${code}`;
+      const tail = (stderr || stdout).slice(-4000);
+      throw new Error(`${script} ${args[0] ?? ''} failed (${why}):\n${tail}`);
+    }
+    const line = stdout.slice(at + RESULT_MARKER.length).split('\n')[0] ?? '';
+    const logs = `${stdout.slice(0, at)}${stdout.slice(at + RESULT_MARKER.length + line.length)}`;
+    return {
+      result: JSON.parse(line) as T,
+      wallMs,
+      stdout: logs.split('\n').filter((text) => text.trim() !== ''),
+      stderr,
+    };
   });
 }

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { keyFragments } from '#test/helpers/key-fragments.ts';
+import { childOutput } from '#test/helpers/node-child.ts';
 
 /**
  * `npm start` as a user runs it: a child process through npm, with the sandbox's API key set so the
@@ -25,22 +26,12 @@ function npmStart(args: readonly string[] = []): Promise<Run> {
     env: { ...process.env, SANDBOX_API_KEY: API_KEY },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, wallMs: performance.now() - started });
-    });
-  });
+  return childOutput(child, 60_000).then(({ code, stdout, stderr }) => ({
+    code,
+    stdout,
+    stderr,
+    wallMs: performance.now() - started,
+  }));
 }
 
 /** The text between a heading and the next one. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { childBodies, type EnqueueOptions, enqueueAll, SQS_BATCH_LIMIT } from '#core/enqueue.ts';
 import { parseMessage } from '#core/parse-message.ts';
 import type { BatchEntry, QueuePort } from '#core/ports.ts';
+import { seededRandom } from '#sandbox/random.ts';
 import { QueueError } from '#shared/errors.ts';
 
 const bodies = (count: number) => Array.from({ length: count }, (_, index) => `{"secretId":"sec_${index}"}`);
@@ -158,7 +159,7 @@ describe('enqueueAll', () => {
   });
 
   it('loses no body when failures follow random patterns', async () => {
-    const random = mulberry32(0x5eed);
+    const random = seededRandom(0x5eed);
     for (let trial = 0; trial < 300; trial += 1) {
       const count = Math.floor(random() * 45);
       const all = bodies(count).map((body, index) => `${body}#${trial}.${index}`);
@@ -184,15 +185,3 @@ describe('enqueueAll', () => {
     }
   });
 });
-
-/** A small seeded PRNG, so a failing trial can be replayed. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
